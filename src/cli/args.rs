@@ -1,0 +1,115 @@
+//! Command-line arguments as clap sees them, and their conversion into checked options.
+//! Nothing past this module sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::Error;
+use crate::scenario::DEFAULT;
+
+/// Replays typo-sized removal events through a model of infrastructure subsystems and
+/// estimates downtime and cascade depth. With no command, runs the Monte Carlo on the
+/// built-in s3-2017 scenario.
+#[derive(Debug, Parser)]
+#[command(name = "blastradius", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Monte Carlo: draw typed inputs from the scenario's typo model and summarise downtime.
+    Run(RunArgs),
+    /// Replay the input as it was typed (the scenario's `[command.as_typed]`) as a timeline.
+    Replay(ReplayArgs),
+    /// Check a scenario file and print its dependency graph.
+    Check {
+        /// A scenario file or the name of a built-in scenario.
+        scenario: String,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// Number of Monte Carlo runs.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub runs: u64,
+    /// Base seed; run i uses the ChaCha8 stream (seed, i).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores]. Does not change the results.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write one row per run to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// No progress bar and no timing on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// Seed for the boot-time draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the milestones as JSON instead of the timeline.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        RunArgs {
+            scenario: DEFAULT.into(),
+            runs: 1_000_000,
+            seed: 1,
+            threads: None,
+            csv: None,
+            json: None,
+            quiet: false,
+        }
+    }
+}
+
+/// Most threads accepted.
+const MAX_THREADS: usize = 1024;
+
+impl RunArgs {
+    /// Checks the values clap cannot: runs ≥ 1, 1 ≤ threads ≤ 1024.
+    pub fn threads(&self) -> Result<usize, Error> {
+        if self.runs == 0 {
+            return Err(Error::InvalidOption {
+                option: "--runs",
+                value: "0".into(),
+                expected: "at least 1 run".into(),
+            });
+        }
+        match self.threads {
+            Some(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
+            Some(t) => Err(Error::InvalidOption {
+                option: "--threads",
+                value: t.to_string(),
+                expected: format!("from 1 to {MAX_THREADS}"),
+            }),
+            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
+}

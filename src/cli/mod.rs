@@ -1,0 +1,213 @@
+//! The command line: parses arguments, calls the library, and returns an exit code. The
+//! only place that prints to the terminal.
+
+mod args;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub use args::{Cli, Command, ReplayArgs, RunArgs};
+
+use crate::engine::{Simulation, Unobserved};
+use crate::error::Error;
+use crate::export::{csv::RunsCsv, json, text, timeline::Replay, AtomicFile};
+use crate::model::{Model, NodeKind};
+use crate::montecarlo::{self, run_rng, Plan};
+use crate::report::Report;
+use crate::scenario::{self, BUILTINS};
+
+/// Runs the command line `args` and returns the process exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match dispatch(cli.command.unwrap_or(Command::Run(RunArgs::default()))) {
+        Ok(()) => 0,
+        // A closed pipe (`blastradius … | head`) is the reader's choice, not an error.
+        Err(Error::Write { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Error> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match command {
+        Command::Run(args) => run(&args, &mut out),
+        Command::Replay(args) => replay(&args, &mut out),
+        Command::Check { scenario } => check(&scenario, &mut out),
+        Command::Scenarios => list(&mut out),
+    };
+    result.and_then(|()| out.flush().map_err(stdout_error))
+}
+
+fn stdout_error(source: io::Error) -> Error {
+    Error::Write { path: "-".into(), source }
+}
+
+fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let threads = args.threads()?;
+    let model = scenario::load(&args.scenario)?;
+    let plan = Plan { runs: args.runs, seed: args.seed, threads };
+    let mut csv = match &args.csv {
+        Some(path) => {
+            let file = AtomicFile::create(path)?;
+            Some(RunsCsv::new(&model, file).map_err(|source| Error::Write { path: path.clone(), source })?)
+        }
+        None => None,
+    };
+    let bar = progress_bar(args.runs, args.quiet);
+    let started = Instant::now();
+    let acc = montecarlo::run(
+        &model,
+        plan,
+        |run, outcome| match (&mut csv, &args.csv) {
+            (Some(csv), Some(path)) => csv
+                .row(run, outcome)
+                .map_err(|source| Error::Write { path: path.clone(), source }),
+            _ => Ok(()),
+        },
+        |done| bar.set_position(done),
+    )?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    if let (Some(csv), Some(path)) = (csv, &args.csv) {
+        let file = csv.finish().map_err(|source| Error::Write { path: path.clone(), source })?;
+        file.commit()?;
+    }
+    let report = Report::new(&model, &plan, &acc);
+    text::write_summary(out, &report).map_err(stdout_error)?;
+    if let Some(path) = &args.json {
+        AtomicFile::write_with(path, |w| json::write(w, &report))?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} runs in {elapsed:.2} s on {threads} threads: {:.0} runs/s, {:.0} events/s",
+            acc.runs,
+            acc.runs as f64 / elapsed,
+            acc.events as f64 / elapsed
+        );
+    }
+    Ok(())
+}
+
+fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(runs);
+    let style = ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let model = scenario::load(&args.scenario)?;
+    let Some(input) = model.command.as_typed.clone() else {
+        return Err(Error::Unsupported {
+            scenario: model.origin.clone(),
+            what: "has no [command.as_typed]: replay needs the input as it was typed".into(),
+        });
+    };
+    let mut sim = Simulation::new(&model);
+    let mut changes = Vec::new();
+    let outcome = sim
+        .run_input(input.count, input.selector, &mut run_rng(args.seed, 0), &mut changes)
+        .clone();
+    let replay = Replay { model: &model, input: &input, outcome: &outcome, changes: &changes };
+    if args.json {
+        replay.write_json(out)
+    } else {
+        replay.write_text(out)
+    }
+    .map_err(stdout_error)?;
+    // The observer must not change the run: the same run unobserved gives the same outcome.
+    debug_assert_eq!(
+        &outcome,
+        Simulation::new(&model).run_input(input.count, input.selector, &mut run_rng(args.seed, 0), &mut Unobserved)
+    );
+    Ok(())
+}
+
+fn check(spec: &str, out: &mut dyn Write) -> Result<(), Error> {
+    let model = scenario::load(spec)?;
+    write_graph(&model, out).map_err(stdout_error)
+}
+
+fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
+    let count = |kind: &str| m.nodes.iter().filter(|n| n.kind.label() == kind).count();
+    writeln!(
+        w,
+        "{}: ok. {} subsystems, {} services, {} standbys; horizon {}; deepest possible cascade {}",
+        m.origin,
+        count("subsystem"),
+        count("service"),
+        count("standby"),
+        m.horizon,
+        m.graph.max_cascade_depth()
+    )?;
+    writeln!(w)?;
+    let names = |ids: &[crate::model::NodeId]| -> String {
+        ids.iter().map(|d| m.node(*d).name.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    for &id in m.graph.order() {
+        let n = m.node(id);
+        let detail = match &n.kind {
+            NodeKind::Subsystem(s) => {
+                let validation = s.validation.as_ref().map_or("no validation".into(), |v| {
+                    format!("validates {} in {}", text::bytes(v.metadata_now), v.duration)
+                });
+                format!(
+                    "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}",
+                    s.servers, s.min_servers, s.serve_servers, s.parallelism, s.boot
+                )
+            }
+            NodeKind::Service => String::new(),
+            NodeKind::Standby { activation } => format!("ready {activation} after first needed"),
+        };
+        writeln!(w, "[level {}] {} ({}) {detail}", m.graph.level(id), n.name, n.kind.label())?;
+        for (label, ids) in [("needs", &n.needs), ("needs any of", &n.needs_any), ("restarts after", &n.restart_after)] {
+            if !ids.is_empty() {
+                writeln!(w, "    {label}: {}", names(ids))?;
+            }
+        }
+    }
+    let c = &m.command;
+    writeln!(w)?;
+    writeln!(w, "command: remove {} servers from {}", c.count, m.node(c.target).name)?;
+    writeln!(
+        w,
+        "typos: {} per keystroke; wrong selector {} ({})",
+        c.number_typos.per_keystroke,
+        c.target_typos.probability,
+        c.target_typos.matches.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    )?;
+    Ok(())
+}
+
+fn list(out: &mut dyn Write) -> Result<(), Error> {
+    for b in BUILTINS {
+        writeln!(out, "{:12}  {}", b.name, b.summary).map_err(stdout_error)?;
+    }
+    Ok(())
+}
+
+/// Whether `spec` names an existing file (rather than a built-in).
+pub fn is_file(spec: &str) -> bool {
+    Path::new(spec).is_file()
+}

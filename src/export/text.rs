@@ -1,0 +1,113 @@
+//! The human summary of a Monte Carlo batch, and small formatting helpers shared by the
+//! human-facing exporters.
+
+use std::io::{self, Write};
+
+use crate::report::{Distribution, Proportion, Report};
+use crate::time::SimDuration;
+
+/// `4h 17m` from seconds (rounded to the second above one minute).
+pub fn duration(secs: f64) -> String {
+    let d = SimDuration::from_secs_f64(secs);
+    if d.as_millis() >= 60_000 {
+        SimDuration::from_secs((d.as_millis() + 500) / 1000).to_string()
+    } else {
+        d.to_string()
+    }
+}
+
+/// `182.4 TB` from bytes (decimal units).
+pub fn bytes(b: f64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = b;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", units[u])
+}
+
+/// `1.23%` with enough digits for small probabilities.
+pub fn percent(p: f64) -> String {
+    let pct = p * 100.0;
+    if pct == 0.0 || pct >= 1.0 {
+        format!("{pct:.2}%")
+    } else {
+        format!("{pct:.2e}%")
+    }
+}
+
+fn proportion(p: &Proportion) -> String {
+    format!("{} [{}, {}]", percent(p.estimate), percent(p.ci95[0]), percent(p.ci95[1]))
+}
+
+fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
+    match (d.mean, d.mean_ci95, d.p50, d.p90, d.p99, d.max) {
+        (Some(mean), ci, Some(p50), Some(p90), Some(p99), Some(max)) => {
+            let ci = ci.map_or(String::new(), |[a, b]| format!(" [{}, {}]", show(a), show(b)));
+            format!(
+                "mean {}{ci}, p50 {}, p90 {}, p99 {}, max {}",
+                show(mean),
+                show(p50),
+                show(p90),
+                show(p99),
+                show(max)
+            )
+        }
+        _ => "no runs".into(),
+    }
+}
+
+/// Writes the summary of `r`.
+pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()> {
+    let status = if r.complete { "complete" } else { "PARTIAL" };
+    writeln!(w, "{} ({}): {} runs, seed {}, {status}", r.scenario, r.origin, r.runs, r.seed)?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "outage probability   {}   ({} of {} runs; 95% Wilson interval)",
+        proportion(&r.outage_probability),
+        r.outage_probability.count,
+        r.runs
+    )?;
+    writeln!(
+        w,
+        "recovery time        {}   (over {} runs with something down)",
+        dist_line(&r.recovery_s, duration),
+        r.recovery_s.runs
+    )?;
+    if r.unrecovered_runs > 0 {
+        writeln!(w, "not recovered        {} runs still down at the horizon ({})", r.unrecovered_runs, duration(r.horizon_s))?;
+    }
+    let hist: Vec<String> = r.cascade_depth.histogram.iter().map(|(d, n)| format!("{d}: {n}")).collect();
+    writeln!(
+        w,
+        "cascade depth        mean {:.4}, max {}   (runs by depth: {})",
+        r.cascade_depth.mean,
+        r.cascade_depth.max,
+        hist.join(", ")
+    )?;
+    writeln!(w, "servers removed      {}", dist_line(&r.servers_removed, |v| format!("{v:.0}")))?;
+    writeln!(w)?;
+    let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
+    writeln!(
+        w,
+        "{:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}",
+        "node", "kind", "P(unavailable) [95% CI]", "mean down", "p99 down", "max down"
+    )?;
+    for (name, n) in &r.nodes {
+        let d = &n.downtime_s;
+        let show = |v: Option<f64>| v.map_or("-".into(), duration);
+        writeln!(
+            w,
+            "{name:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}",
+            n.kind,
+            proportion(&n.unavailable_probability),
+            show(d.mean),
+            show(d.p99),
+            show(d.max)
+        )?;
+    }
+    Ok(())
+}

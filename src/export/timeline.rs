@@ -1,0 +1,209 @@
+//! The replay of one run as a timeline a person can read (one line per state change of each
+//! subsystem and service, with wall-clock times), and its milestones as JSON.
+
+use std::io::{self, Write};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::text::{bytes, duration};
+use crate::engine::{Change, Health, Outcome, Phase};
+use crate::model::{Model, NodeId, NodeKind};
+use crate::time::SimTime;
+use crate::typo::TypedInput;
+
+/// One run, as recorded for a replay.
+pub struct Replay<'a> {
+    /// The scenario.
+    pub model: &'a Model,
+    /// What was typed.
+    pub input: &'a TypedInput,
+    /// What it did.
+    pub outcome: &'a Outcome,
+    /// Every state change, in order.
+    pub changes: &'a [(SimTime, NodeId, Change)],
+}
+
+/// The JSON form: milestones per node in seconds since the command.
+#[derive(Serialize)]
+struct ReplayJson<'a> {
+    scenario: &'a str,
+    typed: TypedJson<'a>,
+    servers_removed: u64,
+    cascade_depth: u32,
+    recovery_s: Option<f64>,
+    milestones: IndexMap<&'a str, Milestones>,
+}
+
+#[derive(Serialize)]
+struct TypedJson<'a> {
+    count: &'a str,
+    selector: &'a str,
+}
+
+/// When a node went down, served again and was fully back, in seconds since the command.
+#[derive(Serialize)]
+struct Milestones {
+    down_s: Option<f64>,
+    serving_s: Option<f64>,
+    recovered_s: Option<f64>,
+}
+
+impl Replay<'_> {
+    /// Writes `{"milestones": {NODE: {"down_s", "serving_s", "recovered_s"}}, ...}`.
+    pub fn write_json<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        let secs = |t: Option<SimTime>| t.map(|t| t.since_start().as_secs_f64());
+        let milestones = self
+            .model
+            .reported()
+            .map(|(id, node)| {
+                let o = &self.outcome.nodes[id.0];
+                let m = Milestones {
+                    down_s: secs(o.down_at),
+                    serving_s: secs(o.serving_at),
+                    recovered_s: secs(o.recovered_at),
+                };
+                (node.name.as_str(), m)
+            })
+            .collect();
+        let json = ReplayJson {
+            scenario: &self.model.name,
+            typed: TypedJson {
+                count: &self.input.count_text,
+                selector: self.model.command.selector_name(self.input.selector),
+            },
+            servers_removed: self.outcome.servers_removed,
+            cascade_depth: self.outcome.cascade_depth,
+            recovery_s: self.outcome.recovery.map(|d| d.as_secs_f64()),
+            milestones,
+        };
+        super::json::write(w, &json)
+    }
+
+    /// Writes the timeline.
+    pub fn write_text<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        let m = self.model;
+        let cmd = &m.command;
+        writeln!(w, "{} ({})", m.name, m.origin)?;
+        if !m.description.is_empty() {
+            writeln!(w, "{}", m.description.trim())?;
+        }
+        let target = &m.node(cmd.target).name;
+        let selector = cmd.selector_name(self.input.selector);
+        writeln!(w)?;
+        writeln!(w, "meant:    remove {} servers from {target}", cmd.count)?;
+        writeln!(w, "typed:    count \"{}\", selector {selector}", self.input.count_text)?;
+        writeln!(w)?;
+        let width = m.nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
+        let mut capacity: Vec<u64> = m
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Subsystem(s) => s.servers,
+                _ => 0,
+            })
+            .collect();
+        let mut phase = vec![Phase::Running; m.nodes.len()];
+        for &(t, id, change) in self.changes {
+            let text = match change {
+                Change::Phase { from, to, capacity: after, removed } => {
+                    let before = std::mem::replace(&mut capacity[id.0], after);
+                    phase[id.0] = to;
+                    format!("{} → {}: {}", from.label(), to.label(), self.explain(id, to, before, after, removed))
+                }
+                Change::Health { from, to } => {
+                    // A subsystem's own phase changes are shown above; show only the health
+                    // changes its dependencies cause.
+                    if matches!(m.node(id).kind, NodeKind::Subsystem(_)) && to == phase[id.0].health() {
+                        continue;
+                    }
+                    self.explain_health(id, from, to)
+                }
+                Change::Activating => match m.node(id).kind {
+                    NodeKind::Standby { activation } => {
+                        format!("needed: activating, ready in {activation}")
+                    }
+                    _ => "activating".into(),
+                },
+            };
+            let name = &m.node(id).name;
+            writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
+        }
+        writeln!(w)?;
+        let o = self.outcome;
+        writeln!(w, "servers removed: {}; cascade depth: {}", o.servers_removed, o.cascade_depth)?;
+        match o.recovery {
+            Some(r) => writeln!(
+                w,
+                "everything back after {} (at {})",
+                duration(r.as_secs_f64()),
+                m.start_clock.at(SimTime::ZERO + r)
+            ),
+            None if o.horizon_hit => writeln!(w, "not everything was back by the horizon ({})", m.horizon),
+            None => writeln!(w, "nothing became unavailable"),
+        }
+    }
+
+    fn explain(&self, id: NodeId, to: Phase, before: u64, after: u64, removed: u64) -> String {
+        let m = self.model;
+        let NodeKind::Subsystem(s) = &m.node(id).kind else {
+            return String::new();
+        };
+        match to {
+            Phase::Degraded | Phase::ServingPartially if removed > 0 => format!(
+                "lost {removed} servers, {after} of {} left (minimum {})",
+                s.servers, s.min_servers
+            ),
+            Phase::Down => format!(
+                "lost {removed} of {before} servers, {} left, below the minimum of {}: full cold restart needed",
+                before.saturating_sub(removed),
+                s.min_servers
+            ),
+            Phase::Restarting => {
+                let node = m.node(id);
+                let waited: Vec<&str> = node.restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
+                let after = if waited.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} serving)", waited.join(", "))
+                };
+                format!(
+                    "cold restart of {} servers, {} at a time, boot time {}{after}",
+                    s.servers, s.parallelism, s.boot
+                )
+            }
+            Phase::Validating => match &s.validation {
+                Some(v) => format!(
+                    "all servers booted; validating {} of metadata at {}/s, {}",
+                    bytes(v.metadata_now),
+                    bytes(v.throughput),
+                    v.duration
+                ),
+                None => "all servers booted".into(),
+            },
+            Phase::ServingPartially => format!(
+                "{after} of {} servers back ({:.0}%), serving again",
+                s.servers,
+                after as f64 * 100.0 / s.servers as f64
+            ),
+            Phase::Recovered => format!("all {} servers back", s.servers),
+            Phase::Running | Phase::Degraded => String::new(),
+        }
+    }
+
+    fn explain_health(&self, id: NodeId, from: Health, to: Health) -> String {
+        let m = self.model;
+        let node = m.node(id);
+        if matches!(node.kind, NodeKind::Standby { .. }) && to == Health::Up {
+            return "ready".into();
+        }
+        let deps: Vec<&str> = node
+            .needs
+            .iter()
+            .chain(&node.needs_any)
+            .map(|d| m.node(*d).name.as_str())
+            .collect();
+        let because = if deps.is_empty() { String::new() } else { format!(" (needs {})", deps.join(", ")) };
+        format!("{} → {}{because}", from.label(), to.label())
+    }
+}

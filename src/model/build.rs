@@ -1,0 +1,624 @@
+//! From what the user wrote ([`RawScenario`]) to the checked [`Model`]: every value is
+//! checked here once, and every problem is reported at its position in the file.
+
+use std::ops::Range;
+
+use toml::{Spanned, Value};
+
+use super::graph::{DependencyGraph, EdgeKind};
+use super::{BootTime, Clock, Model, Node, NodeId, NodeKind, Subsystem, Validation};
+use crate::scenario::raw::*;
+use crate::scenario::units::{self, DURATION_FORMAT, PERCENT_FORMAT, RATE_FORMAT, SIZE_FORMAT};
+use crate::scenario::{ScenarioError, ScenarioErrorKind};
+use crate::time::SimDuration;
+use crate::typo::{
+    read_count, Command, NumberTypos, SelectorMatch, TargetTypos, TypedInput, TypoKind,
+};
+
+/// Most servers one subsystem may have: each server's boot is simulated.
+pub const MAX_SERVERS: i64 = 10_000_000;
+/// Horizon when the scenario does not give one.
+const DEFAULT_HORIZON: SimDuration = SimDuration::from_secs(7 * 86_400);
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Parses and checks a scenario; `origin` names it in errors.
+pub(crate) fn build(origin: &str, text: &str) -> Result<Model> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        let message = e.message().trim().to_string();
+        ScenarioError::at(origin, text, at, ScenarioErrorKind::Syntax(message))
+    })?;
+    Checker { origin, text }.model(raw)
+}
+
+struct Checker<'a> {
+    origin: &'a str,
+    text: &'a str,
+}
+
+/// A dependency edge and where the user wrote it.
+struct Edge {
+    from: NodeId,
+    to: NodeId,
+    kind: EdgeKind,
+    span: Range<usize>,
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Integer(i) => format!("the number {i}"),
+        Value::Float(f) => format!("the number {f}"),
+        Value::Boolean(b) => format!("{b}"),
+        Value::Datetime(d) => format!("the date {d}"),
+        Value::Array(_) => "an array".into(),
+        Value::Table(_) => "a table".into(),
+    }
+}
+
+impl Checker<'_> {
+    fn error(&self, span: Range<usize>, kind: ScenarioErrorKind) -> ScenarioError {
+        ScenarioError::at(self.origin, self.text, span.start, kind)
+    }
+
+    fn invalid(
+        &self,
+        span: Range<usize>,
+        key: &str,
+        found: String,
+        expected: impl Into<String>,
+    ) -> ScenarioError {
+        self.error(
+            span,
+            ScenarioErrorKind::InvalidValue {
+                key: key.to_string(),
+                found,
+                expected: expected.into(),
+            },
+        )
+    }
+
+    /// A string value parsed by `parse`, or an error saying what `format` is allowed.
+    fn with_units<T>(
+        &self,
+        key: &str,
+        v: &Loose,
+        format: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T> {
+        match v.get_ref() {
+            Value::String(s) => parse(s),
+            _ => None,
+        }
+        .ok_or_else(|| self.invalid(v.span(), key, describe(v.get_ref()), format))
+    }
+
+    fn duration(&self, key: &str, v: &Loose) -> Result<SimDuration> {
+        self.with_units(key, v, DURATION_FORMAT, units::parse_duration)
+    }
+
+    fn count(&self, key: &str, v: &Spanned<i64>, min: i64, max: i64) -> Result<u64> {
+        let n = *v.get_ref();
+        if n < min || n > max {
+            return Err(self.invalid(
+                v.span(),
+                key,
+                format!("{n}"),
+                format!("a whole number from {min} to {max}"),
+            ));
+        }
+        Ok(n as u64)
+    }
+
+    fn probability(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
+        let p = *v.get_ref();
+        if !(0.0..=1.0).contains(&p) {
+            return Err(self.invalid(
+                v.span(),
+                key,
+                format!("{p}"),
+                "a probability from 0 to 1",
+            ));
+        }
+        Ok(p)
+    }
+
+    fn weight(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
+        let w = *v.get_ref();
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(self.invalid(
+                v.span(),
+                key,
+                format!("{w}"),
+                "a finite weight of 0 or more",
+            ));
+        }
+        Ok(w)
+    }
+
+    /// A number of servers (`850`) or a share of `total` (`"85%"`, rounded up).
+    fn servers(&self, key: &str, v: &Loose, total: u64, min: u64) -> Result<u64> {
+        let expected = || {
+            format!("a number of servers from {min} to {total}, or a percentage such as \"85%\"")
+        };
+        let n = match v.get_ref() {
+            Value::Integer(i) => u64::try_from(*i).ok(),
+            Value::String(s) => units::parse_percent(s)
+                .filter(|f| *f <= 1.0)
+                .map(|f| (f * total as f64).ceil() as u64),
+            _ => None,
+        };
+        match n {
+            Some(n) if (min..=total).contains(&n) => Ok(n),
+            Some(n) => Err(self.invalid(
+                v.span(),
+                key,
+                format!("{} ({n} servers)", describe(v.get_ref())),
+                expected(),
+            )),
+            None => Err(self.invalid(v.span(), key, describe(v.get_ref()), expected())),
+        }
+    }
+
+    fn model(&self, raw: RawScenario) -> Result<Model> {
+        let names = self.names(&raw)?;
+        let resolve = |key: &str, r: &Spanned<String>| -> Result<NodeId> {
+            names.iter().position(|n| n == r.get_ref()).map(NodeId).ok_or_else(|| {
+                self.error(
+                    r.span(),
+                    ScenarioErrorKind::UnknownNode {
+                        key: key.to_string(),
+                        name: r.get_ref().clone(),
+                        known: names.clone(),
+                    },
+                )
+            })
+        };
+        let mut nodes = Vec::with_capacity(names.len());
+        let mut edges = Vec::new();
+        for (name, s) in &raw.subsystems {
+            let key = format!("subsystems.{}", name.get_ref());
+            let id = NodeId(nodes.len());
+            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, &resolve, &mut edges)?;
+            let mut restart_after = Vec::new();
+            for r in &s.restart_after {
+                let from = resolve(&format!("{key}.restart_after"), r)?;
+                restart_after.push(from);
+                edges.push(Edge { from, to: id, kind: EdgeKind::RestartAfter, span: r.span() });
+            }
+            nodes.push(Node {
+                name: name.get_ref().clone(),
+                description: s.description.clone().unwrap_or_default(),
+                kind: NodeKind::Subsystem(self.subsystem(&key, s)?),
+                needs: deps.0,
+                needs_any: deps.1,
+                restart_after,
+            });
+        }
+        for (name, s) in &raw.services {
+            let key = format!("services.{}", name.get_ref());
+            let id = NodeId(nodes.len());
+            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, &resolve, &mut edges)?;
+            nodes.push(Node {
+                name: name.get_ref().clone(),
+                description: s.description.clone().unwrap_or_default(),
+                kind: NodeKind::Service,
+                needs: deps.0,
+                needs_any: deps.1,
+                restart_after: Vec::new(),
+            });
+        }
+        for (name, s) in &raw.standbys {
+            let key = format!("standbys.{}", name.get_ref());
+            let activation = self.duration(&format!("{key}.activation"), &s.activation)?;
+            nodes.push(Node {
+                name: name.get_ref().clone(),
+                description: s.description.clone().unwrap_or_default(),
+                kind: NodeKind::Standby { activation },
+                needs: Vec::new(),
+                needs_any: Vec::new(),
+                restart_after: Vec::new(),
+            });
+        }
+        let graph = self.graph(&nodes, &edges)?;
+        let command = self.command(&raw.command, &nodes, &resolve)?;
+        let header = &raw.scenario;
+        let horizon = match &header.horizon {
+            Some(v) => {
+                let h = self.duration("scenario.horizon", v)?;
+                if h == SimDuration::ZERO {
+                    return Err(self.invalid(v.span(), "scenario.horizon", "\"0s\"".into(), "a duration longer than zero"));
+                }
+                h
+            }
+            None => DEFAULT_HORIZON,
+        };
+        Ok(Model {
+            name: header.name.get_ref().clone(),
+            description: header.description.clone().unwrap_or_default(),
+            origin: self.origin.to_string(),
+            horizon,
+            start_clock: self.clock(header.start_clock.as_ref())?,
+            nodes,
+            graph,
+            command,
+        })
+    }
+
+    /// All node names in file order (subsystems, services, standbys), each checked.
+    fn names(&self, raw: &RawScenario) -> Result<Vec<String>> {
+        let keys = raw
+            .subsystems
+            .keys()
+            .chain(raw.services.keys())
+            .chain(raw.standbys.keys());
+        let mut names: Vec<String> = Vec::new();
+        for key in keys {
+            let name = key.get_ref();
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !ok {
+                return Err(self.invalid(
+                    key.span(),
+                    "node name",
+                    format!("{name:?}"),
+                    "a name of ASCII letters, digits, '-', '_' or '.'",
+                ));
+            }
+            if names.contains(name) {
+                return Err(self.error(key.span(), ScenarioErrorKind::DuplicateNode { name: name.clone() }));
+            }
+            names.push(name.clone());
+        }
+        Ok(names)
+    }
+
+    fn dependencies(
+        &self,
+        key: &str,
+        id: NodeId,
+        needs: &[Spanned<String>],
+        needs_any: &[Spanned<String>],
+        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+        edges: &mut Vec<Edge>,
+    ) -> Result<(Vec<NodeId>, Vec<NodeId>)> {
+        let mut out = (Vec::new(), Vec::new());
+        for (list, field, kind, ids) in [
+            (needs, "needs", EdgeKind::Needs, &mut out.0),
+            (needs_any, "needs_any", EdgeKind::NeedsAny, &mut out.1),
+        ] {
+            for r in list {
+                let from = resolve(&format!("{key}.{field}"), r)?;
+                ids.push(from);
+                edges.push(Edge { from, to: id, kind, span: r.span() });
+            }
+        }
+        Ok(out)
+    }
+
+    fn graph(&self, nodes: &[Node], edges: &[Edge]) -> Result<DependencyGraph> {
+        let plain: Vec<_> = edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
+        DependencyGraph::new(nodes.len(), &plain).map_err(|cycle| {
+            // Point at the reference that closes the cycle.
+            let (from, to) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
+            let span = edges
+                .iter()
+                .find(|e| e.from == to && e.to == from)
+                .map_or(0..0, |e| e.span.clone());
+            // Edges run dependency → dependent; print the path as "x depends on y".
+            let path = cycle.iter().rev().map(|id| nodes[id.0].name.clone()).collect();
+            self.error(span, ScenarioErrorKind::Cycle { path })
+        })
+    }
+
+    fn subsystem(&self, key: &str, s: &RawSubsystem) -> Result<Subsystem> {
+        let servers = self.count(&format!("{key}.servers"), &s.servers, 1, MAX_SERVERS)?;
+        let min_servers = self.servers(&format!("{key}.min_capacity"), &s.min_capacity, servers, 1)?;
+        let serve_servers = match &s.serve_at {
+            Some(v) => self.servers(&format!("{key}.serve_at"), v, servers, min_servers)?,
+            None => min_servers,
+        };
+        let parallelism = self.count(
+            &format!("{key}.restart.parallelism"),
+            &s.restart.parallelism,
+            1,
+            i64::MAX,
+        )?;
+        let boot = self.boot_time(&format!("{key}.restart.boot_time"), &s.restart.boot_time)?;
+        let validation = match &s.validation {
+            Some(v) => Some(self.validation(&format!("{key}.validation"), v)?),
+            None => None,
+        };
+        Ok(Subsystem {
+            servers,
+            min_servers,
+            serve_servers,
+            parallelism: parallelism.min(servers),
+            boot,
+            validation,
+        })
+    }
+
+    fn boot_time(&self, key: &str, d: &Spanned<RawDist>) -> Result<BootTime> {
+        let raw = d.get_ref();
+        let kind = raw.dist.get_ref().as_str();
+        let (required, build): (&[&str], fn(&Self, &str, &RawDist) -> Result<Option<BootTime>>) =
+            match kind {
+                "constant" => (&["value"], |c, k, r| {
+                    Ok(Some(BootTime::constant(c.duration(&format!("{k}.value"), need(&r.value))?)))
+                }),
+                "uniform" => (&["min", "max"], |c, k, r| {
+                    let min = c.duration(&format!("{k}.min"), need(&r.min))?;
+                    let max = c.duration(&format!("{k}.max"), need(&r.max))?;
+                    Ok(BootTime::uniform(min, max))
+                }),
+                "exponential" => (&["mean"], |c, k, r| {
+                    Ok(BootTime::exponential(c.duration(&format!("{k}.mean"), need(&r.mean))?))
+                }),
+                "lognormal" => (&["median", "sigma"], |c, k, r| {
+                    let median = c.duration(&format!("{k}.median"), need(&r.median))?;
+                    Ok(BootTime::lognormal(median, *need(&r.sigma).get_ref()))
+                }),
+                _ => {
+                    return Err(self.invalid(
+                        raw.dist.span(),
+                        &format!("{key}.dist"),
+                        format!("{kind:?}"),
+                        "one of \"constant\", \"uniform\", \"exponential\", \"lognormal\"",
+                    ))
+                }
+            };
+        let given = [
+            ("value", raw.value.as_ref().map(|v| v.span())),
+            ("min", raw.min.as_ref().map(|v| v.span())),
+            ("max", raw.max.as_ref().map(|v| v.span())),
+            ("mean", raw.mean.as_ref().map(|v| v.span())),
+            ("median", raw.median.as_ref().map(|v| v.span())),
+            ("sigma", raw.sigma.as_ref().map(|v| v.span())),
+        ];
+        let expected = format!(
+            "a \"{kind}\" distribution takes exactly: dist, {}",
+            required.join(", ")
+        );
+        for (field, span) in given {
+            match span {
+                Some(span) if !required.contains(&field) => {
+                    return Err(self.invalid(span, &format!("{key}.{field}"), "given".into(), expected))
+                }
+                None if required.contains(&field) => {
+                    return Err(self.invalid(d.span(), &format!("{key}.{field}"), "missing".into(), expected))
+                }
+                _ => {}
+            }
+        }
+        build(self, key, raw)?.ok_or_else(|| {
+            self.invalid(
+                d.span(),
+                key,
+                format!("a {kind} distribution with impossible parameters"),
+                "uniform: min ≤ max; lognormal: median > 0 and a finite sigma ≥ 0",
+            )
+        })
+    }
+
+    fn validation(&self, key: &str, v: &RawValidation) -> Result<Validation> {
+        let metadata = self.with_units(&format!("{key}.metadata"), &v.metadata, SIZE_FORMAT, units::parse_size)?;
+        let growth = match &v.growth_per_year {
+            Some(g) => self.with_units(&format!("{key}.growth_per_year"), g, PERCENT_FORMAT, units::parse_percent)?,
+            None => 0.0,
+        };
+        let since = match &v.since_last_full_restart {
+            Some(s) => self.duration(&format!("{key}.since_last_full_restart"), s)?,
+            None => SimDuration::ZERO,
+        };
+        let throughput_key = format!("{key}.throughput");
+        let throughput = self.with_units(&throughput_key, &v.throughput, RATE_FORMAT, units::parse_rate)?;
+        if throughput <= 0.0 {
+            return Err(self.invalid(v.throughput.span(), &throughput_key, describe(v.throughput.get_ref()), "a rate above zero"));
+        }
+        let years = since.as_secs_f64() / (365.0 * 86_400.0);
+        let metadata_now = metadata * (1.0 + growth).powf(years);
+        let secs = metadata_now / throughput;
+        if !(secs.is_finite() && secs < 9.0e12) {
+            return Err(self.invalid(
+                v.metadata.span(),
+                &format!("{key}.metadata"),
+                format!("{metadata_now:.3e} bytes after growth, {secs:.3e} s to validate"),
+                "a validation that takes less than 285,000 years",
+            ));
+        }
+        Ok(Validation {
+            metadata_at_last_restart: metadata,
+            growth_per_year: growth,
+            since_last_full_restart: since,
+            throughput,
+            metadata_now,
+            duration: SimDuration::from_secs_f64(secs),
+        })
+    }
+
+    fn clock(&self, v: Option<&Spanned<String>>) -> Result<Clock> {
+        let Some(v) = v else {
+            return Ok(Clock { seconds_of_day: 0, zone: String::new() });
+        };
+        let text = v.get_ref().trim();
+        let (time, zone) = text.split_once(' ').unwrap_or((text, ""));
+        let parts: Vec<Option<u32>> = time.split(':').map(|p| p.parse().ok()).collect();
+        let seconds = match parts.as_slice() {
+            [Some(h), Some(m)] if *h < 24 && *m < 60 => Some(h * 3600 + m * 60),
+            [Some(h), Some(m), Some(s)] if *h < 24 && *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
+            _ => None,
+        };
+        seconds
+            .map(|seconds_of_day| Clock { seconds_of_day, zone: zone.trim().to_string() })
+            .ok_or_else(|| {
+                self.invalid(v.span(), "scenario.start_clock", format!("{text:?}"), "a time of day such as \"09:37 PST\" or \"09:37:30\"")
+            })
+    }
+
+    fn command(
+        &self,
+        raw: &Spanned<RawCommand>,
+        nodes: &[Node],
+        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+    ) -> Result<Command> {
+        let c = raw.get_ref();
+        let target = self.subsystem_ref("command.target", &c.target, nodes, resolve)?;
+        let count = self.count("command.count", &c.count, 1, i64::MAX)?;
+        let number_typos = match &c.number_typos {
+            Some(t) => self.number_typos(t)?,
+            None => NumberTypos::NONE,
+        };
+        let target_typos = match &c.target_typos {
+            Some(t) => self.target_typos(t, nodes, resolve)?,
+            None => TargetTypos { probability: 0.0, matches: Vec::new() },
+        };
+        let as_typed = match &c.as_typed {
+            Some(a) => Some(self.as_typed(a, &target_typos)?),
+            None => None,
+        };
+        Ok(Command {
+            description: c.description.clone().unwrap_or_default(),
+            target,
+            count,
+            number_typos,
+            target_typos,
+            as_typed,
+        })
+    }
+
+    fn subsystem_ref(
+        &self,
+        key: &str,
+        r: &Spanned<String>,
+        nodes: &[Node],
+        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+    ) -> Result<NodeId> {
+        let id = resolve(key, r)?;
+        if matches!(nodes[id.0].kind, NodeKind::Subsystem(_)) {
+            return Ok(id);
+        }
+        let known = nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Subsystem(_)))
+            .map(|n| n.name.clone())
+            .collect();
+        Err(self.error(
+            r.span(),
+            ScenarioErrorKind::UnknownNode { key: key.to_string(), name: r.get_ref().clone(), known },
+        ))
+    }
+
+    fn number_typos(&self, t: &RawNumberTypos) -> Result<NumberTypos> {
+        let per_keystroke = self.probability("command.number_typos.per_keystroke", &t.per_keystroke)?;
+        let mut weights = [1.0; 5];
+        if let Some(k) = &t.kinds {
+            let given = [&k.duplicate, &k.omit, &k.substitute, &k.insert, &k.transpose];
+            for (i, (w, kind)) in given.iter().zip(TypoKind::ALL).enumerate() {
+                weights[i] = match w {
+                    Some(w) => self.weight(&format!("command.number_typos.kinds.{}", kind.key()), w)?,
+                    None => 0.0,
+                };
+            }
+            if weights.iter().sum::<f64>() <= 0.0 {
+                return Err(self.invalid(
+                    t.per_keystroke.span(),
+                    "command.number_typos.kinds",
+                    "all zero".into(),
+                    "at least one kind with a weight above zero",
+                ));
+            }
+        }
+        Ok(NumberTypos { per_keystroke, weights })
+    }
+
+    fn target_typos(
+        &self,
+        t: &RawTargetTypos,
+        nodes: &[Node],
+        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+    ) -> Result<TargetTypos> {
+        let probability = self.probability("command.target_typos.probability", &t.probability)?;
+        if probability > 0.0 && t.matches.is_empty() {
+            return Err(self.invalid(
+                t.probability.span(),
+                "command.target_typos.matches",
+                "missing".into(),
+                "at least one [[command.target_typos.matches]] when the probability is above zero",
+            ));
+        }
+        let mut matches: Vec<SelectorMatch> = Vec::new();
+        for m in &t.matches {
+            let key = format!("command.target_typos.matches.{}", m.name.get_ref());
+            if matches.iter().any(|x| &x.name == m.name.get_ref()) || m.name.get_ref() == "intended" {
+                return Err(self.invalid(m.name.span(), "command.target_typos.matches.name", format!("{:?}", m.name.get_ref()), "a name used once, other than \"intended\""));
+            }
+            let weight = match &m.weight {
+                Some(w) => self.weight(&format!("{key}.weight"), w)?,
+                None => 1.0,
+            };
+            let mut hits = Vec::new();
+            let mut total = 0.0;
+            for (name, share) in m.hits.get_ref() {
+                let hit_key = format!("{key}.hits.{}", name.get_ref());
+                let id = self.subsystem_ref(&format!("{key}.hits"), name, nodes, resolve)?;
+                let f = self.with_units(&hit_key, share, PERCENT_FORMAT, units::parse_percent)?;
+                total += f;
+                hits.push((id, (f * 1e6).round() as u64));
+            }
+            if (total - 1.0).abs() > 1e-6 {
+                return Err(self.invalid(
+                    m.hits.span(),
+                    &format!("{key}.hits"),
+                    format!("shares adding up to {:.4}%", total * 100.0),
+                    "shares of the removed servers that add up to 100%",
+                ));
+            }
+            matches.push(SelectorMatch { name: m.name.get_ref().clone(), weight, hits });
+        }
+        if probability > 0.0 && matches.iter().all(|m| m.weight == 0.0) {
+            return Err(self.invalid(
+                t.probability.span(),
+                "command.target_typos.matches",
+                "all weights zero".into(),
+                "at least one match with a weight above zero",
+            ));
+        }
+        Ok(TargetTypos { probability, matches })
+    }
+
+    fn as_typed(&self, a: &RawAsTyped, typos: &TargetTypos) -> Result<TypedInput> {
+        let count_text = match a.count.get_ref() {
+            Value::Integer(i) if *i >= 0 => Some(i.to_string()),
+            Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 40 => Some(s.clone()),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            self.invalid(a.count.span(), "command.as_typed.count", describe(a.count.get_ref()), "the digits as typed, such as \"100\" (at most 40)")
+        })?;
+        let selector = match &a.selector {
+            None => crate::typo::Selector::Intended,
+            Some(s) if s.get_ref() == "intended" => crate::typo::Selector::Intended,
+            Some(s) => match typos.matches.iter().position(|m| &m.name == s.get_ref()) {
+                Some(i) => crate::typo::Selector::Wrong(i),
+                None => {
+                    let mut allowed = vec!["\"intended\"".to_string()];
+                    allowed.extend(typos.matches.iter().map(|m| format!("{:?}", m.name)));
+                    return Err(self.invalid(s.span(), "command.as_typed.selector", format!("{:?}", s.get_ref()), format!("one of {}", allowed.join(", "))));
+                }
+            },
+        };
+        Ok(TypedInput { count: read_count(count_text.as_bytes()), count_text, selector })
+    }
+}
+
+/// A field the caller has already checked is present.
+fn need<T>(v: &Option<T>) -> &T {
+    match v {
+        Some(v) => v,
+        None => unreachable!("presence of required distribution fields is checked first"),
+    }
+}

@@ -1,0 +1,170 @@
+//! The checked model: what the engine runs. Built once from a scenario file by
+//! [`build`](crate::model::build), it cannot hold an invalid value: counts are in range,
+//! references resolve, and the dependency graph is acyclic with a topological order.
+
+mod build;
+mod dist;
+mod graph;
+
+use crate::time::{SimDuration, SimTime};
+use crate::typo::Command;
+
+pub(crate) use build::build;
+pub use dist::BootTime;
+pub use graph::DependencyGraph;
+
+/// Index of a node (subsystem, service or standby) in [`Model::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub usize);
+
+impl NodeId {
+    /// The position in [`Model::nodes`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A scenario, checked and ready to simulate.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Short name, e.g. `s3-2017`.
+    pub name: String,
+    /// One paragraph for humans.
+    pub description: String,
+    /// Where it came from: a path, or `builtin:NAME`.
+    pub origin: String,
+    /// Simulated time after which a run stops, recovered or not.
+    pub horizon: SimDuration,
+    /// The wall clock at the moment of the command, for timelines.
+    pub start_clock: Clock,
+    /// Every node, in file order: subsystems, then services, then standbys.
+    pub nodes: Vec<Node>,
+    /// The dependency graph and an order in which every node comes after what it depends on.
+    pub graph: DependencyGraph,
+    /// The operator's command and its typo model.
+    pub command: Command,
+}
+
+impl Model {
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0]
+    }
+
+    /// Finds a node by name.
+    pub fn find(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name).map(NodeId)
+    }
+
+    /// Nodes whose availability is reported (subsystems and services, not standbys).
+    pub fn reported(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !matches!(n.kind, NodeKind::Standby { .. }))
+            .map(|(i, n)| (NodeId(i), n))
+    }
+}
+
+/// A subsystem, service or standby, and what it depends on.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Unique name.
+    pub name: String,
+    /// One line for humans.
+    pub description: String,
+    /// What kind of node, with its own parameters.
+    pub kind: NodeKind,
+    /// Unavailable while any of these is unavailable.
+    pub needs: Vec<NodeId>,
+    /// Unavailable while all of these are unavailable (empty: no such group).
+    pub needs_any: Vec<NodeId>,
+    /// Its cold restart cannot begin until all of these are serving.
+    pub restart_after: Vec<NodeId>,
+}
+
+/// The kinds of node.
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    /// A fleet of servers with a capacity, a minimum and a restart procedure.
+    Subsystem(Subsystem),
+    /// A customer-facing API or downstream system: available when what it needs is.
+    Service,
+    /// A fallback that is idle until first needed, then ready after `activation`
+    /// (for example an operator's manual workaround).
+    Standby {
+        /// Time from first being needed to being ready.
+        activation: SimDuration,
+    },
+}
+
+impl NodeKind {
+    /// `subsystem`, `service` or `standby`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            NodeKind::Subsystem(_) => "subsystem",
+            NodeKind::Service => "service",
+            NodeKind::Standby { .. } => "standby",
+        }
+    }
+}
+
+/// A fleet of servers.
+#[derive(Clone, Debug)]
+pub struct Subsystem {
+    /// Servers at full capacity.
+    pub servers: u64,
+    /// Below this many servers it cannot keep running and needs a full cold restart.
+    pub min_servers: u64,
+    /// During a restart it serves (partially) again once this many servers are back.
+    pub serve_servers: u64,
+    /// How many servers can boot at once (the restart budget).
+    pub parallelism: u64,
+    /// Boot time of one server.
+    pub boot: BootTime,
+    /// Metadata validation after the servers are booted, if any.
+    pub validation: Option<Validation>,
+}
+
+/// The metadata-integrity check that runs after a cold restart, before serving.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Validation {
+    /// Metadata held at the last full restart, in bytes.
+    pub metadata_at_last_restart: f64,
+    /// Yearly growth, as a fraction (0.3 = 30 % a year), compounded.
+    pub growth_per_year: f64,
+    /// Time since the last full restart.
+    pub since_last_full_restart: SimDuration,
+    /// Validation rate of the whole subsystem, bytes per second.
+    pub throughput: f64,
+    /// Metadata now: `metadata_at_last_restart × (1 + growth)^years`.
+    pub metadata_now: f64,
+    /// Time to validate all of it: `metadata_now / throughput`.
+    pub duration: SimDuration,
+}
+
+/// A wall-clock time of day and a zone label, for printing timelines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clock {
+    /// Seconds after midnight at the moment of the command.
+    pub seconds_of_day: u32,
+    /// Zone label as written (`PST`), possibly empty.
+    pub zone: String,
+}
+
+impl Clock {
+    /// The wall clock at simulated time `t`: `13:54:00 PST`, with `(+1d)` past midnight.
+    pub fn at(&self, t: SimTime) -> String {
+        let total = u64::from(self.seconds_of_day) + t.as_millis() / 1000;
+        let (days, s) = (total / 86_400, total % 86_400);
+        let mut text = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+        if !self.zone.is_empty() {
+            text.push(' ');
+            text.push_str(&self.zone);
+        }
+        if days > 0 {
+            text.push_str(&format!(" (+{days}d)"));
+        }
+        text
+    }
+}

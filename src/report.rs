@@ -1,0 +1,161 @@
+//! The summary of a Monte Carlo batch as a stable wire type: what the JSON holds and what
+//! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::montecarlo::Plan;
+use crate::stats::{wilson, Accumulator, Tally};
+
+/// The summary of a batch of runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Path or `builtin:NAME`.
+    pub origin: String,
+    /// Runs done.
+    pub runs: u64,
+    /// Base seed.
+    pub seed: u64,
+    /// Whether all the runs asked for were done.
+    pub complete: bool,
+    /// The scenario's horizon in seconds.
+    pub horizon_s: f64,
+    /// Share of runs in which some service was unavailable at some time.
+    pub outage_probability: Proportion,
+    /// Per subsystem and service, in scenario order.
+    pub nodes: IndexMap<String, NodeReport>,
+    /// Seconds from the command until everything was back, over the runs in which
+    /// something became unavailable and all of it came back before the horizon.
+    pub recovery_s: Distribution,
+    /// Runs in which something was still unavailable at the horizon.
+    pub unrecovered_runs: u64,
+    /// Cascade depth over all runs.
+    pub cascade_depth: Depth,
+    /// Servers the tool removed, over all runs.
+    pub servers_removed: Distribution,
+    /// Engine events processed in all runs.
+    pub events: u64,
+}
+
+/// An estimated probability with its 95 % Wilson interval.
+#[derive(Clone, Debug, Serialize)]
+pub struct Proportion {
+    /// Runs in which it happened.
+    pub count: u64,
+    /// `count / runs`.
+    pub estimate: f64,
+    /// Wilson score interval, 95 %.
+    pub ci95: [f64; 2],
+}
+
+/// One subsystem's or service's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeReport {
+    /// `subsystem` or `service`.
+    pub kind: &'static str,
+    /// Downtime per run, in seconds (runs without downtime count as 0).
+    pub downtime_s: Distribution,
+    /// Share of runs in which it was unavailable at some time.
+    pub unavailable_probability: Proportion,
+}
+
+/// The distribution of a quantity over runs: exact mean and max, quantiles within 0.1 %.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Distribution {
+    /// Number of values.
+    pub runs: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// 95 % interval for the mean (normal approximation).
+    pub mean_ci95: Option<[f64; 2]>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// 95 % interval for the 99th percentile (order statistics).
+    pub p99_ci95: Option<[f64; 2]>,
+    /// Largest value.
+    pub max: Option<f64>,
+}
+
+/// Cascade depth: 0 = nothing unavailable, 1 = only subsystems that lost servers, +1 per
+/// further level of the dependency graph that became unavailable.
+#[derive(Clone, Debug, Serialize)]
+pub struct Depth {
+    /// Mean over all runs.
+    pub mean: f64,
+    /// Deepest seen.
+    pub max: u32,
+    /// Runs per depth, `"0"` upward.
+    pub histogram: IndexMap<String, u64>,
+}
+
+impl Proportion {
+    fn new(count: u64, runs: u64) -> Self {
+        Proportion {
+            count,
+            estimate: if runs == 0 { 0.0 } else { count as f64 / runs as f64 },
+            ci95: wilson(count, runs),
+        }
+    }
+}
+
+impl Distribution {
+    /// From a tally of values, each multiplied by `scale` (1e-3 turns ms into seconds).
+    fn new(t: &Tally, scale: f64) -> Self {
+        let s = |v: u64| v as f64 * scale;
+        Distribution {
+            runs: t.len(),
+            mean: t.mean().map(|m| m * scale),
+            mean_ci95: t.mean_ci95().map(|[a, b]| [a * scale, b * scale]),
+            p50: t.quantile(0.5).map(s),
+            p90: t.quantile(0.9).map(s),
+            p99: t.quantile(0.99).map(s),
+            p99_ci95: t.quantile_ci95(0.99).map(|[a, b]| [s(a), s(b)]),
+            max: t.max().map(s),
+        }
+    }
+}
+
+impl Report {
+    /// Summarises `acc`, the runs of `plan` on `model`.
+    pub fn new(model: &Model, plan: &Plan, acc: &Accumulator) -> Self {
+        let nodes = model
+            .reported()
+            .map(|(id, node)| {
+                let t = &acc.nodes[id.0];
+                let report = NodeReport {
+                    kind: node.kind.label(),
+                    downtime_s: Distribution::new(&t.downtime, 1e-3),
+                    unavailable_probability: Proportion::new(t.down_runs, acc.runs),
+                };
+                (node.name.clone(), report)
+            })
+            .collect();
+        let weighted: u64 = acc.depth.iter().enumerate().map(|(d, &n)| d as u64 * n).sum();
+        Report {
+            scenario: model.name.clone(),
+            origin: model.origin.clone(),
+            runs: acc.runs,
+            seed: plan.seed,
+            complete: acc.runs == plan.runs,
+            horizon_s: model.horizon.as_secs_f64(),
+            outage_probability: Proportion::new(acc.outages, acc.runs),
+            nodes,
+            recovery_s: Distribution::new(&acc.recovery, 1e-3),
+            unrecovered_runs: acc.horizon_hits,
+            cascade_depth: Depth {
+                mean: if acc.runs == 0 { 0.0 } else { weighted as f64 / acc.runs as f64 },
+                max: acc.depth.len().saturating_sub(1) as u32,
+                histogram: acc.depth.iter().enumerate().map(|(d, &n)| (d.to_string(), n)).collect(),
+            },
+            servers_removed: Distribution::new(&acc.servers_removed, 1.0),
+            events: acc.events,
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Errors in a scenario file, each with the position of what the user wrote.
+
+use std::fmt;
+
+/// A problem in a scenario file: where it is (`file:line:column`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file path, or `builtin:NAME` for a built-in scenario.
+    pub origin: String,
+    /// 1-based line of the offending text.
+    pub line: usize,
+    /// 1-based column (in characters) of the offending text.
+    pub column: usize,
+    /// What is wrong.
+    pub kind: ScenarioErrorKind,
+}
+
+/// What is wrong in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioErrorKind {
+    /// The TOML could not be read into the scenario's shape: bad syntax, an unknown key
+    /// (the message lists the allowed ones), a missing key or a value of the wrong type.
+    Syntax(String),
+    /// A value of the right type that is not allowed here.
+    InvalidValue {
+        /// Dotted path of the key, e.g. `subsystems.index.servers`.
+        key: String,
+        /// The value as written.
+        found: String,
+        /// What is allowed.
+        expected: String,
+    },
+    /// A reference to a node that the scenario does not define.
+    UnknownNode {
+        /// Dotted path of the key holding the reference.
+        key: String,
+        /// The name referred to.
+        name: String,
+        /// The names that may be referred to here.
+        known: Vec<String>,
+    },
+    /// Two nodes (subsystem, service or standby) share a name.
+    DuplicateNode {
+        /// The shared name.
+        name: String,
+    },
+    /// The dependencies form a cycle, so nothing on it could ever recover.
+    Cycle {
+        /// The nodes on the cycle, the first repeated at the end.
+        path: Vec<String>,
+    },
+}
+
+impl ScenarioError {
+    /// An error at byte offset `at` of `text`.
+    pub(crate) fn at(origin: &str, text: &str, at: usize, kind: ScenarioErrorKind) -> Self {
+        let (line, column) = line_column(text, at);
+        ScenarioError {
+            origin: origin.to_string(),
+            line,
+            column,
+            kind,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.origin, self.line, self.column, self.kind)
+    }
+}
+
+impl fmt::Display for ScenarioErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioErrorKind::Syntax(message) => f.write_str(message),
+            ScenarioErrorKind::InvalidValue {
+                key,
+                found,
+                expected,
+            } => write!(f, "`{key}` is {found}; expected {expected}"),
+            ScenarioErrorKind::UnknownNode { key, name, known } => {
+                write!(f, "`{key}` refers to unknown node {name:?}; ")?;
+                if known.is_empty() {
+                    f.write_str("there is nothing it may refer to")
+                } else {
+                    write!(f, "known: {}", known.join(", "))
+                }
+            }
+            ScenarioErrorKind::DuplicateNode { name } => write!(
+                f,
+                "node {name:?} is defined twice; subsystems, services and standbys share one namespace"
+            ),
+            ScenarioErrorKind::Cycle { path } => write!(
+                f,
+                "dependency cycle {}: nothing on it could ever recover; dependencies (needs, needs_any, restart_after) must not form a cycle",
+                path.join(" -> ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        // the byte after the two-byte 'é' is the third character of line 2
+        assert_eq!(line_column(text, 9), (2, 3));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+}

@@ -1,0 +1,59 @@
+//! Scenario input: finding a scenario (a file or a built-in), reading its TOML into raw
+//! types, and reporting problems at their position. Checking the meaning of what was read
+//! is [`crate::model`]'s job; this module never sees the engine.
+
+mod error;
+pub(crate) mod raw;
+pub mod units;
+
+use std::path::Path;
+
+pub use error::{ScenarioError, ScenarioErrorKind};
+
+use crate::error::Error;
+use crate::model::Model;
+
+/// A scenario that ships inside the binary.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    /// The name to pass on the command line.
+    pub name: &'static str,
+    /// One line saying what it shows.
+    pub summary: &'static str,
+    /// The TOML text.
+    pub text: &'static str,
+}
+
+/// The built-in scenarios; the first is the default.
+pub const BUILTINS: &[Builtin] = &[Builtin {
+    name: "s3-2017",
+    summary: "S3 us-east-1, 2017-02-28: a mistyped removal takes index and placement down",
+    text: include_str!("../../scenarios/s3-2017.toml"),
+}];
+
+/// The name of the scenario used when none is given.
+pub const DEFAULT: &str = "s3-2017";
+
+/// Parses and checks scenario text; `origin` names it in error messages.
+pub fn parse(origin: &str, text: &str) -> Result<Model, ScenarioError> {
+    crate::model::build(origin, text)
+}
+
+/// Loads `spec`: a path to a TOML file if one exists there, else the name of a built-in.
+pub fn load(spec: &str) -> Result<Model, Error> {
+    let path = Path::new(spec);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        return Ok(parse(spec, &text)?);
+    }
+    match BUILTINS.iter().find(|b| b.name == spec) {
+        Some(b) => Ok(parse(&format!("builtin:{}", b.name), b.text)?),
+        None => Err(Error::UnknownScenario {
+            name: spec.to_string(),
+            builtins: BUILTINS.iter().map(|b| b.name.to_string()).collect(),
+        }),
+    }
+}

@@ -1,0 +1,149 @@
+//! What the user wrote: the TOML scenario file deserialized as-is, every value with its
+//! position so that the checks in [`crate::model`] can point at it. Unknown keys are
+//! rejected here (`deny_unknown_fields`); nothing here checks meaning.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::{Spanned, Value};
+
+/// A value whose form (number with unit, percentage, either) is decided by the checks.
+pub(crate) type Loose = Spanned<Value>;
+/// A table of named nodes, in file order.
+pub(crate) type Named<T> = IndexMap<Spanned<String>, T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub scenario: RawHeader,
+    #[serde(default)]
+    pub subsystems: Named<RawSubsystem>,
+    #[serde(default)]
+    pub services: Named<RawService>,
+    #[serde(default)]
+    pub standbys: Named<RawStandby>,
+    pub command: Spanned<RawCommand>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHeader {
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    pub start_clock: Option<Spanned<String>>,
+    pub horizon: Option<Loose>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSubsystem {
+    pub description: Option<String>,
+    pub servers: Spanned<i64>,
+    pub min_capacity: Loose,
+    pub serve_at: Option<Loose>,
+    #[serde(default)]
+    pub needs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub needs_any: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub restart_after: Vec<Spanned<String>>,
+    pub restart: RawRestart,
+    pub validation: Option<RawValidation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRestart {
+    pub boot_time: Spanned<RawDist>,
+    pub parallelism: Spanned<i64>,
+}
+
+/// `{ dist = "lognormal", median = "6m", sigma = 0.4 }` and friends; which keys a `dist`
+/// needs is checked later, so that the error can name them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDist {
+    pub dist: Spanned<String>,
+    pub value: Option<Loose>,
+    pub min: Option<Loose>,
+    pub max: Option<Loose>,
+    pub mean: Option<Loose>,
+    pub median: Option<Loose>,
+    pub sigma: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawValidation {
+    pub metadata: Loose,
+    pub growth_per_year: Option<Loose>,
+    pub since_last_full_restart: Option<Loose>,
+    pub throughput: Loose,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawService {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub needs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub needs_any: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStandby {
+    pub description: Option<String>,
+    pub activation: Loose,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCommand {
+    pub description: Option<String>,
+    pub target: Spanned<String>,
+    pub count: Spanned<i64>,
+    pub number_typos: Option<RawNumberTypos>,
+    pub target_typos: Option<RawTargetTypos>,
+    pub as_typed: Option<RawAsTyped>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNumberTypos {
+    pub per_keystroke: Spanned<f64>,
+    pub kinds: Option<RawTypoKinds>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTypoKinds {
+    pub duplicate: Option<Spanned<f64>>,
+    pub omit: Option<Spanned<f64>>,
+    pub substitute: Option<Spanned<f64>>,
+    pub insert: Option<Spanned<f64>>,
+    pub transpose: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTargetTypos {
+    pub probability: Spanned<f64>,
+    #[serde(default)]
+    pub matches: Vec<RawMatch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMatch {
+    pub name: Spanned<String>,
+    pub weight: Option<Spanned<f64>>,
+    pub hits: Spanned<Named<Loose>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAsTyped {
+    pub count: Loose,
+    pub selector: Option<Spanned<String>>,
+}

@@ -1,0 +1,148 @@
+//! Values with units, as a scenario writes them: durations (`"4h 17m"`), sizes (`"120 TB"`),
+//! rates (`"2 GB/s"`) and percentages (`"85%"`). Each parser returns `None` on anything it
+//! does not accept; the caller turns that into a positioned error that says what is allowed.
+
+use crate::time::SimDuration;
+
+/// What a duration looks like, for error messages.
+pub const DURATION_FORMAT: &str =
+    "a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)";
+/// What a size looks like, for error messages.
+pub const SIZE_FORMAT: &str =
+    "a size with units, such as \"120 TB\" (units: B, KB, MB, GB, TB, PB, EB, KiB … EiB)";
+/// What a rate looks like, for error messages.
+pub const RATE_FORMAT: &str =
+    "a rate with units, such as \"2 GB/s\" or \"500 TB/h\" (a size per s, m or h)";
+/// What a percentage looks like, for error messages.
+pub const PERCENT_FORMAT: &str = "a percentage such as \"85%\"";
+
+/// Splits `"4h 17m"` into `[(4.0, "h"), (17.0, "m")]`. Numbers are plain decimals.
+fn terms(s: &str) -> Option<Vec<(f64, &str)>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let number: f64 = rest[..num_len].replace('_', "").parse().ok()?;
+        rest = rest[num_len..].trim_start();
+        let unit_len = rest
+            .find(|c: char| !(c.is_ascii_alphabetic() || c == '/'))
+            .unwrap_or(rest.len());
+        out.push((number, &rest[..unit_len]));
+        rest = rest[unit_len..].trim_start();
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn time_unit_ms(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "ms" => 1.0,
+        "s" | "sec" | "secs" => 1e3,
+        "m" | "min" | "mins" => 60e3,
+        "h" | "hr" | "hrs" => 3600e3,
+        "d" | "day" | "days" => 86_400e3,
+        "w" | "week" | "weeks" => 7.0 * 86_400e3,
+        "y" | "year" | "years" => 365.0 * 86_400e3,
+        _ => return None,
+    })
+}
+
+/// Parses `"90s"`, `"4h 17m"`, `"1.5d"`, `"0s"`. Every number needs a unit.
+pub fn parse_duration(s: &str) -> Option<SimDuration> {
+    let mut ms = 0.0;
+    for (number, unit) in terms(s)? {
+        ms += number * time_unit_ms(unit)?;
+    }
+    // Whole milliseconds must fit; 2^53 ms (~285,000 years) keeps the float exact.
+    (ms.is_finite() && ms < 9.0e15).then(|| SimDuration::from_millis(ms.round() as u64))
+}
+
+fn size_unit_bytes(unit: &str) -> Option<f64> {
+    const K: f64 = 1024.0;
+    Some(match unit {
+        "B" => 1.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "PB" => 1e15,
+        "EB" => 1e18,
+        "KiB" => K,
+        "MiB" => K * K,
+        "GiB" => K * K * K,
+        "TiB" => K * K * K * K,
+        "PiB" => K * K * K * K * K,
+        "EiB" => K * K * K * K * K * K,
+        _ => return None,
+    })
+}
+
+/// Parses a single `"120 TB"`; the result is in bytes.
+pub fn parse_size(s: &str) -> Option<f64> {
+    match terms(s)?.as_slice() {
+        [(number, unit)] => {
+            let bytes = number * size_unit_bytes(unit)?;
+            bytes.is_finite().then_some(bytes)
+        }
+        _ => None,
+    }
+}
+
+/// Parses `"2 GB/s"`; the result is in bytes per second.
+pub fn parse_rate(s: &str) -> Option<f64> {
+    let (size, per) = s.split_once('/')?;
+    let bytes = parse_size(size)?;
+    let secs = match per.trim() {
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" | "hr" => 3600.0,
+        _ => return None,
+    };
+    let rate = bytes / secs;
+    rate.is_finite().then_some(rate)
+}
+
+/// Parses `"85%"` or `"12.5 %"` into a fraction (0.85). Any non-negative percentage.
+pub fn parse_percent(s: &str) -> Option<f64> {
+    let number: f64 = s.trim().strip_suffix('%')?.trim().parse().ok()?;
+    (number.is_finite() && number >= 0.0).then_some(number / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let d = |s| parse_duration(s).map(SimDuration::as_millis);
+        assert_eq!(d("90s"), Some(90_000));
+        assert_eq!(d("4h 17m"), Some((4 * 60 + 17) * 60_000));
+        assert_eq!(d("4h17m"), Some((4 * 60 + 17) * 60_000));
+        assert_eq!(d("1.5h"), Some(5_400_000));
+        assert_eq!(d("250ms"), Some(250));
+        assert_eq!(d("0s"), Some(0));
+        assert_eq!(d("1y"), Some(365 * 86_400_000));
+        for bad in ["", "90", "5x", "-5s", "NaN", "inf s", "1e3s", "s", "1000000000y"] {
+            assert_eq!(d(bad), None, "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn sizes_rates_percents() {
+        assert_eq!(parse_size("120 TB"), Some(120e12));
+        assert_eq!(parse_size("1 KiB"), Some(1024.0));
+        assert_eq!(parse_size("120"), None);
+        assert_eq!(parse_size("1 TB 2 GB"), None);
+        assert_eq!(parse_rate("2 GB/s"), Some(2e9));
+        assert_eq!(parse_rate("3600 GB/h"), Some(1e9));
+        assert_eq!(parse_rate("2 GB"), None);
+        assert_eq!(parse_percent("85%"), Some(0.85));
+        assert_eq!(parse_percent("12.5 %"), Some(0.125));
+        assert_eq!(parse_percent("85"), None);
+        assert_eq!(parse_percent("-5%"), None);
+    }
+}

@@ -1,0 +1,355 @@
+//! The operator's command and how it goes wrong: keystroke-level typos in the number,
+//! a selector that matches more than meant, and the removal that results.
+//!
+//! This module only draws what was typed and what it removes; what the removal does
+//! to the system is the engine's business.
+
+use rand::Rng;
+
+use crate::model::NodeId;
+
+/// The kinds of keystroke error, in the order used for weights and reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypoKind {
+    /// The key is struck twice: `10` → `100` (the classic "out by ten").
+    Duplicate,
+    /// The key is missed: `10` → `1`.
+    Omit,
+    /// A neighbouring key on the number row is struck instead: `10` → `19`.
+    Substitute,
+    /// A neighbouring key is struck as well, before or after: `10` → `190`.
+    Insert,
+    /// This key and the next are swapped: `12` → `21`.
+    Transpose,
+}
+
+impl TypoKind {
+    /// Every kind, in weight order.
+    pub const ALL: [TypoKind; 5] = [
+        TypoKind::Duplicate,
+        TypoKind::Omit,
+        TypoKind::Substitute,
+        TypoKind::Insert,
+        TypoKind::Transpose,
+    ];
+
+    /// The key that names this kind in a scenario file.
+    pub fn key(self) -> &'static str {
+        match self {
+            TypoKind::Duplicate => "duplicate",
+            TypoKind::Omit => "omit",
+            TypoKind::Substitute => "substitute",
+            TypoKind::Insert => "insert",
+            TypoKind::Transpose => "transpose",
+        }
+    }
+}
+
+const NUMBER_ROW: &[u8; 10] = b"1234567890";
+
+/// The digits beside `digit` on a keyboard's number row (`1` has one, `0` has one).
+pub fn neighbours(digit: u8) -> &'static [u8] {
+    match NUMBER_ROW.iter().position(|&k| k == digit) {
+        Some(0) => &NUMBER_ROW[1..2],
+        Some(9) => &NUMBER_ROW[8..9],
+        Some(i) => &NUMBER_ROW[i - 1..i + 2],
+        None => &[],
+    }
+}
+
+/// How the count is mistyped: each keystroke independently goes wrong with probability
+/// `per_keystroke`, and then in one of the [`TypoKind`]s with the given relative weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberTypos {
+    /// Probability that one keystroke goes wrong.
+    pub per_keystroke: f64,
+    /// Relative weight of each kind, indexed like [`TypoKind::ALL`].
+    pub weights: [f64; 5],
+}
+
+impl NumberTypos {
+    /// Never mistyped.
+    pub const NONE: NumberTypos = NumberTypos {
+        per_keystroke: 0.0,
+        weights: [1.0; 5],
+    };
+
+    /// Types `intended` (ASCII digits) into `out`, drawing errors from `rng`.
+    pub fn type_digits<R: Rng + ?Sized>(&self, intended: &[u8], rng: &mut R, out: &mut Vec<u8>) {
+        out.clear();
+        let mut i = 0;
+        while i < intended.len() {
+            let key = intended[i];
+            let next = intended.get(i + 1).copied();
+            i += 1;
+            if self.per_keystroke <= 0.0 || rng.random::<f64>() >= self.per_keystroke {
+                out.push(key);
+                continue;
+            }
+            match self.pick_kind(next.is_some(), rng) {
+                TypoKind::Duplicate => out.extend([key, key]),
+                TypoKind::Omit => {}
+                TypoKind::Substitute => out.push(pick(neighbours(key), key, rng)),
+                TypoKind::Insert => {
+                    let extra = pick(neighbours(key), key, rng);
+                    if rng.random::<bool>() {
+                        out.extend([key, extra]);
+                    } else {
+                        out.extend([extra, key]);
+                    }
+                }
+                TypoKind::Transpose => {
+                    out.extend([next.unwrap_or(key), key]);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// Draws a kind by weight; transposition needs a following keystroke.
+    fn pick_kind<R: Rng + ?Sized>(&self, has_next: bool, rng: &mut R) -> TypoKind {
+        let usable = |k: usize| has_next || TypoKind::ALL[k] != TypoKind::Transpose;
+        let total: f64 = (0..5).filter(|&k| usable(k)).map(|k| self.weights[k]).sum();
+        let mut x = rng.random::<f64>() * total;
+        for k in (0..5).filter(|&k| usable(k)) {
+            if x < self.weights[k] {
+                return TypoKind::ALL[k];
+            }
+            x -= self.weights[k];
+        }
+        // Rounding left `x` at the top edge: the last usable kind with weight.
+        (0..5)
+            .rev()
+            .find(|&k| usable(k) && self.weights[k] > 0.0)
+            .map_or(TypoKind::Duplicate, |k| TypoKind::ALL[k])
+    }
+}
+
+fn pick<R: Rng + ?Sized>(choices: &[u8], fallback: u8, rng: &mut R) -> u8 {
+    match choices.len() {
+        0 => fallback,
+        n => choices[rng.random_range(0..n)],
+    }
+}
+
+/// What a wrong selector matches: a share of the removal per subsystem.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectorMatch {
+    /// Name used in `as_typed.selector` and in reports.
+    pub name: String,
+    /// Relative likelihood among the wrong selectors.
+    pub weight: f64,
+    /// Subsystems hit and their share of the removed servers, in parts per million.
+    pub hits: Vec<(NodeId, u64)>,
+}
+
+/// How the target goes wrong: with `probability`, the selector matches one of `matches`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetTypos {
+    /// Probability that the selector is wrong.
+    pub probability: f64,
+    /// What a wrong selector can match.
+    pub matches: Vec<SelectorMatch>,
+}
+
+/// Which servers the typed selector matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selector {
+    /// The intended target.
+    Intended,
+    /// The wrong selector at this index of [`TargetTypos::matches`].
+    Wrong(usize),
+}
+
+/// The operator's command, as meant and as it can go wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// What the playbook step is for.
+    pub description: String,
+    /// The subsystem the command is meant for.
+    pub target: NodeId,
+    /// How many servers it is meant to remove.
+    pub count: u64,
+    /// How the count is mistyped.
+    pub number_typos: NumberTypos,
+    /// How the target is mistyped.
+    pub target_typos: TargetTypos,
+    /// The input as it was typed on the day, for `replay`.
+    pub as_typed: Option<TypedInput>,
+}
+
+/// One typed input: the count as typed and the selector it matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypedInput {
+    /// The digits typed, as the operator would have seen them.
+    pub count_text: String,
+    /// The number the tool read from them (saturating; empty reads as 0).
+    pub count: u64,
+    /// Which servers the selector matched.
+    pub selector: Selector,
+}
+
+/// Reads typed digits the way the tool would: saturating at `u64::MAX`, empty as 0.
+pub fn read_count(digits: &[u8]) -> u64 {
+    digits.iter().fold(0u64, |n, &d| {
+        n.saturating_mul(10)
+            .saturating_add(u64::from(d.wrapping_sub(b'0')))
+    })
+}
+
+impl Command {
+    /// Draws one typed input: the count and the selector. `scratch` is reused between runs.
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut Vec<u8>) -> (u64, Selector) {
+        let intended = self.count.to_string();
+        self.number_typos
+            .type_digits(intended.as_bytes(), rng, scratch);
+        let count = read_count(scratch);
+        let typos = &self.target_typos;
+        let selector = if typos.probability > 0.0
+            && !typos.matches.is_empty()
+            && rng.random::<f64>() < typos.probability
+        {
+            let total: f64 = typos.matches.iter().map(|m| m.weight).sum();
+            let mut x = rng.random::<f64>() * total;
+            let last = typos.matches.len() - 1;
+            let i = typos
+                .matches
+                .iter()
+                .position(|m| {
+                    let hit = x < m.weight;
+                    x -= m.weight;
+                    hit
+                })
+                .unwrap_or(last);
+            Selector::Wrong(i)
+        } else {
+            Selector::Intended
+        };
+        (count, selector)
+    }
+
+    /// How many servers of which subsystem the tool is asked to remove: `count` shared
+    /// among the matched subsystems by largest remainder (ties to the earlier one).
+    pub fn removal(&self, count: u64, selector: Selector, out: &mut Vec<(NodeId, u64)>) {
+        out.clear();
+        match selector {
+            Selector::Intended => out.push((self.target, count)),
+            Selector::Wrong(i) => apportion(count, &self.target_typos.matches[i].hits, out),
+        }
+    }
+
+    /// The name of a selector, for reports.
+    pub fn selector_name(&self, selector: Selector) -> &str {
+        match selector {
+            Selector::Intended => "intended",
+            Selector::Wrong(i) => &self.target_typos.matches[i].name,
+        }
+    }
+}
+
+/// Splits `count` over `shares` (parts per million) by the largest-remainder method.
+pub fn apportion(count: u64, shares: &[(NodeId, u64)], out: &mut Vec<(NodeId, u64)>) {
+    let total: u128 = shares.iter().map(|&(_, w)| u128::from(w)).sum();
+    if total == 0 {
+        return;
+    }
+    let mut remainders = Vec::with_capacity(shares.len());
+    let mut given = 0u128;
+    for (i, &(node, w)) in shares.iter().enumerate() {
+        let exact = u128::from(count) * u128::from(w);
+        let base = exact / total;
+        given += base;
+        out.push((node, base as u64));
+        remainders.push((exact % total, i));
+    }
+    // Larger remainder first; ties go to the earlier entry.
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let left = (u128::from(count) - given) as usize;
+    for &(_, i) in remainders.iter().take(left) {
+        out[i].1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn only(kind: TypoKind) -> NumberTypos {
+        let mut weights = [0.0; 5];
+        weights[kind as usize] = 1.0;
+        NumberTypos {
+            per_keystroke: 1.0,
+            weights,
+        }
+    }
+
+    fn typed(model: &NumberTypos, intended: &str, seed: u64) -> String {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut out = Vec::new();
+        model.type_digits(intended.as_bytes(), &mut rng, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn each_kind_does_what_it_says() {
+        assert_eq!(typed(&only(TypoKind::Duplicate), "10", 1), "1100");
+        assert_eq!(typed(&only(TypoKind::Omit), "10", 1), "");
+        // transposition swaps pairs; a lone last key cannot transpose and falls back to the
+        // other kinds, which all have weight zero here, so the last usable kind is used
+        assert_eq!(typed(&only(TypoKind::Transpose), "12", 1), "21");
+        for seed in 0..50 {
+            let s = typed(&only(TypoKind::Substitute), "5", seed);
+            assert!(s == "4" || s == "6", "{s}");
+            let s = typed(&only(TypoKind::Insert), "0", seed);
+            assert!(s == "09" || s == "90", "{s}");
+        }
+    }
+
+    #[test]
+    fn no_typos_when_probability_is_zero() {
+        let model = NumberTypos {
+            per_keystroke: 0.0,
+            weights: [1.0; 5],
+        };
+        for seed in 0..100 {
+            assert_eq!(typed(&model, "1234", seed), "1234");
+        }
+    }
+
+    #[test]
+    fn neighbours_on_the_number_row() {
+        assert_eq!(neighbours(b'1'), b"2");
+        assert_eq!(neighbours(b'0'), b"9");
+        assert_eq!(neighbours(b'5'), b"456");
+    }
+
+    #[test]
+    fn substitute_never_yields_the_same_key_twice_in_a_row_for_edges() {
+        // '1' has a single neighbour, so substitution is deterministic
+        assert_eq!(typed(&only(TypoKind::Substitute), "1", 3), "2");
+    }
+
+    #[test]
+    fn read_count_saturates() {
+        assert_eq!(read_count(b""), 0);
+        assert_eq!(read_count(b"0100"), 100);
+        assert_eq!(read_count(b"99999999999999999999999"), u64::MAX);
+    }
+
+    #[test]
+    fn apportion_is_exact_and_stable() {
+        let a = NodeId(0);
+        let b = NodeId(1);
+        let mut out = Vec::new();
+        apportion(100, &[(a, 600_000), (b, 400_000)], &mut out);
+        assert_eq!(out, vec![(a, 60), (b, 40)]);
+        out.clear();
+        apportion(7, &[(a, 1), (b, 1)], &mut out);
+        assert_eq!(out, vec![(a, 4), (b, 3)]);
+        out.clear();
+        apportion(u64::MAX, &[(a, 1), (b, 2)], &mut out);
+        assert_eq!(out.iter().map(|x| u128::from(x.1)).sum::<u128>(), u128::from(u64::MAX));
+    }
+}
