@@ -45,7 +45,10 @@ pub fn run(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads)
         .build()
-        .map_err(|e| Error::Threads { threads: plan.threads, message: e.to_string() })?;
+        .map_err(|e| Error::Threads {
+            threads: plan.threads,
+            message: e.to_string(),
+        })?;
     let mut total = Accumulator::new(model);
     let mut start = 0;
     let mut outcomes: Vec<Outcome> = Vec::new();

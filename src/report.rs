@@ -99,7 +99,11 @@ impl Proportion {
     fn new(count: u64, runs: u64) -> Self {
         Proportion {
             count,
-            estimate: if runs == 0 { 0.0 } else { count as f64 / runs as f64 },
+            estimate: if runs == 0 {
+                0.0
+            } else {
+                count as f64 / runs as f64
+            },
             ci95: wilson(count, runs),
         }
     }
@@ -137,7 +141,12 @@ impl Report {
                 (node.name.clone(), report)
             })
             .collect();
-        let weighted: u64 = acc.depth.iter().enumerate().map(|(d, &n)| d as u64 * n).sum();
+        let weighted: u64 = acc
+            .depth
+            .iter()
+            .enumerate()
+            .map(|(d, &n)| d as u64 * n)
+            .sum();
         Report {
             scenario: model.name.clone(),
             origin: model.origin.clone(),
@@ -150,9 +159,18 @@ impl Report {
             recovery_s: Distribution::new(&acc.recovery, 1e-3),
             unrecovered_runs: acc.horizon_hits,
             cascade_depth: Depth {
-                mean: if acc.runs == 0 { 0.0 } else { weighted as f64 / acc.runs as f64 },
+                mean: if acc.runs == 0 {
+                    0.0
+                } else {
+                    weighted as f64 / acc.runs as f64
+                },
                 max: acc.depth.len().saturating_sub(1) as u32,
-                histogram: acc.depth.iter().enumerate().map(|(d, &n)| (d.to_string(), n)).collect(),
+                histogram: acc
+                    .depth
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &n)| (d.to_string(), n))
+                    .collect(),
             },
             servers_removed: Distribution::new(&acc.servers_removed, 1.0),
             events: acc.events,

@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn duration_display_uses_scenario_units() {
-        assert_eq!(SimDuration::from_secs(4 * 3600 + 17 * 60).to_string(), "4h 17m");
+        assert_eq!(
+            SimDuration::from_secs(4 * 3600 + 17 * 60).to_string(),
+            "4h 17m"
+        );
         assert_eq!(SimDuration::from_secs(90).to_string(), "1m 30s");
         assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
         assert_eq!(SimDuration::from_secs(86_400 + 1).to_string(), "1d 1s");
@@ -172,7 +175,10 @@ mod tests {
 
     #[test]
     fn time_arithmetic_saturates() {
-        assert_eq!(SimTime::from_millis(5).since(SimTime::from_millis(9)), SimDuration::ZERO);
+        assert_eq!(
+            SimTime::from_millis(5).since(SimTime::from_millis(9)),
+            SimDuration::ZERO
+        );
         assert_eq!(
             SimTime::from_millis(u64::MAX) + SimDuration::from_millis(1),
             SimTime::from_millis(u64::MAX)

@@ -45,15 +45,16 @@ impl TypoKind {
     }
 }
 
-const NUMBER_ROW: &[u8; 10] = b"1234567890";
+/// The digits beside each digit on a keyboard's number row `1234567890`, indexed by digit.
+const NEIGHBOURS: [&[u8]; 10] = [
+    b"9", b"2", b"13", b"24", b"35", b"46", b"57", b"68", b"79", b"80",
+];
 
-/// The digits beside `digit` on a keyboard's number row (`1` has one, `0` has one).
+/// The digits beside `digit` on a keyboard's number row (`1` and `0` have one each).
 pub fn neighbours(digit: u8) -> &'static [u8] {
-    match NUMBER_ROW.iter().position(|&k| k == digit) {
-        Some(0) => &NUMBER_ROW[1..2],
-        Some(9) => &NUMBER_ROW[8..9],
-        Some(i) => &NUMBER_ROW[i - 1..i + 2],
-        None => &[],
+    match digit {
+        b'0'..=b'9' => NEIGHBOURS[usize::from(digit - b'0')],
+        _ => &[],
     }
 }
 
@@ -322,7 +323,14 @@ mod tests {
     fn neighbours_on_the_number_row() {
         assert_eq!(neighbours(b'1'), b"2");
         assert_eq!(neighbours(b'0'), b"9");
-        assert_eq!(neighbours(b'5'), b"456");
+        assert_eq!(neighbours(b'5'), b"46");
+        assert_eq!(neighbours(b'9'), b"80");
+        for d in b'0'..=b'9' {
+            assert!(
+                !neighbours(d).contains(&d),
+                "a key is not its own neighbour"
+            );
+        }
     }
 
     #[test]
@@ -350,6 +358,9 @@ mod tests {
         assert_eq!(out, vec![(a, 4), (b, 3)]);
         out.clear();
         apportion(u64::MAX, &[(a, 1), (b, 2)], &mut out);
-        assert_eq!(out.iter().map(|x| u128::from(x.1)).sum::<u128>(), u128::from(u64::MAX));
+        assert_eq!(
+            out.iter().map(|x| u128::from(x.1)).sum::<u128>(),
+            u128::from(u64::MAX)
+        );
     }
 }

@@ -54,17 +54,27 @@ fn dispatch(command: Command) -> Result<(), Error> {
 }
 
 fn stdout_error(source: io::Error) -> Error {
-    Error::Write { path: "-".into(), source }
+    Error::Write {
+        path: "-".into(),
+        source,
+    }
 }
 
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load(&args.scenario)?;
-    let plan = Plan { runs: args.runs, seed: args.seed, threads };
+    let plan = Plan {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+    };
     let mut csv = match &args.csv {
         Some(path) => {
             let file = AtomicFile::create(path)?;
-            Some(RunsCsv::new(&model, file).map_err(|source| Error::Write { path: path.clone(), source })?)
+            Some(RunsCsv::new(&model, file).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?)
         }
         None => None,
     };
@@ -74,9 +84,10 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         &model,
         plan,
         |run, outcome| match (&mut csv, &args.csv) {
-            (Some(csv), Some(path)) => csv
-                .row(run, outcome)
-                .map_err(|source| Error::Write { path: path.clone(), source }),
+            (Some(csv), Some(path)) => csv.row(run, outcome).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            }),
             _ => Ok(()),
         },
         |done| bar.set_position(done),
@@ -84,7 +95,10 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     if let (Some(csv), Some(path)) = (csv, &args.csv) {
-        let file = csv.finish().map_err(|source| Error::Write { path: path.clone(), source })?;
+        let file = csv.finish().map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
         file.commit()?;
     }
     let report = Report::new(&model, &plan, &acc);
@@ -108,10 +122,8 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(runs);
-    let style = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
@@ -127,9 +139,19 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     let mut sim = Simulation::new(&model);
     let mut changes = Vec::new();
     let outcome = sim
-        .run_input(input.count, input.selector, &mut run_rng(args.seed, 0), &mut changes)
+        .run_input(
+            input.count,
+            input.selector,
+            &mut run_rng(args.seed, 0),
+            &mut changes,
+        )
         .clone();
-    let replay = Replay { model: &model, input: &input, outcome: &outcome, changes: &changes };
+    let replay = Replay {
+        model: &model,
+        input: &input,
+        outcome: &outcome,
+        changes: &changes,
+    };
     if args.json {
         replay.write_json(out)
     } else {
@@ -139,7 +161,12 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     // The observer must not change the run: the same run unobserved gives the same outcome.
     debug_assert_eq!(
         &outcome,
-        Simulation::new(&model).run_input(input.count, input.selector, &mut run_rng(args.seed, 0), &mut Unobserved)
+        Simulation::new(&model).run_input(
+            input.count,
+            input.selector,
+            &mut run_rng(args.seed, 0),
+            &mut Unobserved
+        )
     );
     Ok(())
 }
@@ -163,14 +190,21 @@ fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(w)?;
     let names = |ids: &[crate::model::NodeId]| -> String {
-        ids.iter().map(|d| m.node(*d).name.as_str()).collect::<Vec<_>>().join(", ")
+        ids.iter()
+            .map(|d| m.node(*d).name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     for &id in m.graph.order() {
         let n = m.node(id);
         let detail = match &n.kind {
             NodeKind::Subsystem(s) => {
                 let validation = s.validation.as_ref().map_or("no validation".into(), |v| {
-                    format!("validates {} in {}", text::bytes(v.metadata_now), v.duration)
+                    format!(
+                        "validates {} in {}",
+                        text::bytes(v.metadata_now),
+                        v.duration
+                    )
                 });
                 format!(
                     "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}",
@@ -180,8 +214,18 @@ fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
             NodeKind::Service => String::new(),
             NodeKind::Standby { activation } => format!("ready {activation} after first needed"),
         };
-        writeln!(w, "[level {}] {} ({}) {detail}", m.graph.level(id), n.name, n.kind.label())?;
-        for (label, ids) in [("needs", &n.needs), ("needs any of", &n.needs_any), ("restarts after", &n.restart_after)] {
+        writeln!(
+            w,
+            "[level {}] {} ({}) {detail}",
+            m.graph.level(id),
+            n.name,
+            n.kind.label()
+        )?;
+        for (label, ids) in [
+            ("needs", &n.needs),
+            ("needs any of", &n.needs_any),
+            ("restarts after", &n.restart_after),
+        ] {
             if !ids.is_empty() {
                 writeln!(w, "    {label}: {}", names(ids))?;
             }
@@ -189,13 +233,23 @@ fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
     }
     let c = &m.command;
     writeln!(w)?;
-    writeln!(w, "command: remove {} servers from {}", c.count, m.node(c.target).name)?;
+    writeln!(
+        w,
+        "command: remove {} servers from {}",
+        c.count,
+        m.node(c.target).name
+    )?;
     writeln!(
         w,
         "typos: {} per keystroke; wrong selector {} ({})",
         c.number_typos.per_keystroke,
         c.target_typos.probability,
-        c.target_typos.matches.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+        c.target_typos
+            .matches
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     Ok(())
 }

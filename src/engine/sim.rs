@@ -99,7 +99,11 @@ impl<'m> Simulation<'m> {
     }
 
     /// One Monte Carlo run: draws the typed input from `rng`, then simulates it.
-    pub fn run_random<R: Rng + ?Sized, O: Observer>(&mut self, rng: &mut R, obs: &mut O) -> &Outcome {
+    pub fn run_random<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        rng: &mut R,
+        obs: &mut O,
+    ) -> &Outcome {
         let (count, selector) = self.model.command.draw(rng, &mut self.typed);
         self.run_input(count, selector, rng, obs)
     }
@@ -113,9 +117,12 @@ impl<'m> Simulation<'m> {
         obs: &mut O,
     ) -> &Outcome {
         self.reset(count, selector);
-        self.model.command.removal(count, selector, &mut self.removal);
+        self.model
+            .command
+            .removal(count, selector, &mut self.removal);
         for &(node, servers) in &self.removal {
-            self.queue.push(SimTime::ZERO, Event::Remove { node, servers });
+            self.queue
+                .push(SimTime::ZERO, Event::Remove { node, servers });
         }
         let horizon = SimTime::ZERO + self.model.horizon;
         let mut now = SimTime::ZERO;
@@ -127,7 +134,9 @@ impl<'m> Simulation<'m> {
             // propagated: a removal that hits two subsystems at once hits both first.
             now = time;
             while self.queue.peek_time() == Some(now) {
-                let Some((_, event)) = self.queue.pop() else { break };
+                let Some((_, event)) = self.queue.pop() else {
+                    break;
+                };
                 self.outcome.events += 1;
                 self.handle(now, event, obs);
             }
@@ -163,7 +172,9 @@ impl<'m> Simulation<'m> {
             ..Outcome::default()
         };
         self.outcome.nodes.clear();
-        self.outcome.nodes.resize(self.model.nodes.len(), NodeOutcome::default());
+        self.outcome
+            .nodes
+            .resize(self.model.nodes.len(), NodeOutcome::default());
     }
 
     fn subsystem(&self, node: NodeId) -> Option<&'m Subsystem> {
@@ -173,38 +184,72 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    fn set_phase<O: Observer>(&mut self, now: SimTime, node: NodeId, to: Phase, capacity: u64, removed: u64, obs: &mut O) {
+    fn set_phase<O: Observer>(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        to: Phase,
+        capacity: u64,
+        removed: u64,
+        obs: &mut O,
+    ) {
         let st = &mut self.state[node.0];
         let from = st.phase;
         st.phase = to;
         st.capacity = capacity;
-        obs.observe(now, node, Change::Phase { from, to, capacity, removed });
+        obs.observe(
+            now,
+            node,
+            Change::Phase {
+                from,
+                to,
+                capacity,
+                removed,
+            },
+        );
     }
 
     fn handle<O: Observer>(&mut self, now: SimTime, event: Event, obs: &mut O) {
         match event {
             Event::Remove { node, servers } => self.remove(now, node, servers, obs),
             Event::Booted { node, epoch } => {
-                let Some(sub) = self.subsystem(node) else { return };
+                let Some(sub) = self.subsystem(node) else {
+                    return;
+                };
                 if self.state[node.0].epoch != epoch {
                     return;
                 }
                 self.set_phase(now, node, Phase::Validating, 0, 0, obs);
-                let validation = sub.validation.as_ref().map_or(SimDuration::ZERO, |v| v.duration);
+                let validation = sub
+                    .validation
+                    .as_ref()
+                    .map_or(SimDuration::ZERO, |v| v.duration);
                 if sub.serve_servers < sub.servers {
                     let serve = validation.mul_div(sub.serve_servers, sub.servers);
                     self.queue.push(now + serve, Event::Serve { node, epoch });
                 }
-                self.queue.push(now + validation, Event::Full { node, epoch });
+                self.queue
+                    .push(now + validation, Event::Full { node, epoch });
             }
             Event::Serve { node, epoch } => {
-                let Some(sub) = self.subsystem(node) else { return };
+                let Some(sub) = self.subsystem(node) else {
+                    return;
+                };
                 if self.state[node.0].epoch == epoch {
-                    self.set_phase(now, node, Phase::ServingPartially, sub.serve_servers, 0, obs);
+                    self.set_phase(
+                        now,
+                        node,
+                        Phase::ServingPartially,
+                        sub.serve_servers,
+                        0,
+                        obs,
+                    );
                 }
             }
             Event::Full { node, epoch } => {
-                let Some(sub) = self.subsystem(node) else { return };
+                let Some(sub) = self.subsystem(node) else {
+                    return;
+                };
                 if self.state[node.0].epoch == epoch {
                     self.set_phase(now, node, Phase::Recovered, sub.servers, 0, obs);
                 }
@@ -214,7 +259,9 @@ impl<'m> Simulation<'m> {
     }
 
     fn remove<O: Observer>(&mut self, now: SimTime, node: NodeId, servers: u64, obs: &mut O) {
-        let Some(sub) = self.subsystem(node) else { return };
+        let Some(sub) = self.subsystem(node) else {
+            return;
+        };
         let st = &self.state[node.0];
         if st.phase.health() == Health::Down {
             return; // nothing in service to remove
@@ -252,9 +299,18 @@ impl<'m> Simulation<'m> {
                     _ => Health::Down,
                 },
             };
-            let mut health = node.needs.iter().map(|d| self.state[d.0].health).fold(own, Ord::min);
+            let mut health = node
+                .needs
+                .iter()
+                .map(|d| self.state[d.0].health)
+                .fold(own, Ord::min);
             if !node.needs_any.is_empty() {
-                let best = node.needs_any.iter().map(|d| self.state[d.0].health).max().unwrap_or(Health::Down);
+                let best = node
+                    .needs_any
+                    .iter()
+                    .map(|d| self.state[d.0].health)
+                    .max()
+                    .unwrap_or(Health::Down);
                 if best == Health::Down {
                     self.activate_standbys(now, &node.needs_any, obs);
                 }
@@ -264,7 +320,10 @@ impl<'m> Simulation<'m> {
                 self.set_health(now, id, health, own, obs);
             }
             if self.state[id.0].phase == Phase::Down
-                && node.restart_after.iter().all(|d| self.state[d.0].health != Health::Down)
+                && node
+                    .restart_after
+                    .iter()
+                    .all(|d| self.state[d.0].health != Health::Down)
             {
                 self.begin_restart(now, id, rng, obs);
             }
@@ -276,14 +335,22 @@ impl<'m> Simulation<'m> {
             if let NodeKind::Standby { activation } = self.model.node(d).kind {
                 if self.state[d.0].standby == StandbyState::Idle {
                     self.state[d.0].standby = StandbyState::Activating;
-                    self.queue.push(now + activation, Event::StandbyReady { node: d });
+                    self.queue
+                        .push(now + activation, Event::StandbyReady { node: d });
                     obs.observe(now, d, Change::Activating);
                 }
             }
         }
     }
 
-    fn set_health<O: Observer>(&mut self, now: SimTime, id: NodeId, to: Health, own: Health, obs: &mut O) {
+    fn set_health<O: Observer>(
+        &mut self,
+        now: SimTime,
+        id: NodeId,
+        to: Health,
+        own: Health,
+        obs: &mut O,
+    ) {
         let from = std::mem::replace(&mut self.state[id.0].health, to);
         obs.observe(now, id, Change::Health { from, to });
         let node = self.model.node(id);
@@ -325,14 +392,23 @@ impl<'m> Simulation<'m> {
     }
 
     /// Starts the cold restart of every server of `id` and schedules its milestones.
-    fn begin_restart<R: Rng + ?Sized, O: Observer>(&mut self, now: SimTime, id: NodeId, rng: &mut R, obs: &mut O) {
-        let Some(sub) = self.subsystem(id) else { return };
+    fn begin_restart<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        now: SimTime,
+        id: NodeId,
+        rng: &mut R,
+        obs: &mut O,
+    ) {
+        let Some(sub) = self.subsystem(id) else {
+            return;
+        };
         self.set_phase(now, id, Phase::Restarting, 0, 0, obs);
         let epoch = self.state[id.0].epoch;
         let node = id;
         if sub.validation.is_some() {
             let makespan = self.boot_all(sub, None, rng).1;
-            self.queue.push(now + makespan, Event::Booted { node, epoch });
+            self.queue
+                .push(now + makespan, Event::Booted { node, epoch });
         } else {
             // Without validation, servers serve as soon as they have booted.
             let partial = sub.serve_servers < sub.servers;
@@ -347,14 +423,23 @@ impl<'m> Simulation<'m> {
     /// Boots all servers of `sub`, at most `parallelism` at a time, each starting on the
     /// first free slot (list scheduling). Returns when the `kth` server finished (if asked)
     /// and when the last did.
-    fn boot_all<R: Rng + ?Sized>(&mut self, sub: &Subsystem, kth: Option<u64>, rng: &mut R) -> (SimDuration, SimDuration) {
+    fn boot_all<R: Rng + ?Sized>(
+        &mut self,
+        sub: &Subsystem,
+        kth: Option<u64>,
+        rng: &mut R,
+    ) -> (SimDuration, SimDuration) {
         let n = sub.servers;
         let p = sub.parallelism.min(n);
         self.slots.clear();
         self.finishes.clear();
         let mut last = 0u64;
         for i in 0..n {
-            let start = if i < p { 0 } else { self.slots.pop().map_or(0, |Reverse(t)| t) };
+            let start = if i < p {
+                0
+            } else {
+                self.slots.pop().map_or(0, |Reverse(t)| t)
+            };
             let done = start.saturating_add(sub.boot.sample(rng).as_millis());
             if p < n {
                 self.slots.push(Reverse(done));
@@ -371,7 +456,10 @@ impl<'m> Simulation<'m> {
             }
             _ => last,
         };
-        (SimDuration::from_millis(at_kth), SimDuration::from_millis(last))
+        (
+            SimDuration::from_millis(at_kth),
+            SimDuration::from_millis(last),
+        )
     }
 
     fn finish(&mut self, now: SimTime, horizon: SimTime) {

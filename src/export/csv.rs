@@ -25,19 +25,31 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         let mut out = csv::Writer::from_writer(w);
         let nodes: Vec<NodeId> = model.reported().map(|(id, _)| id).collect();
         let mut header: Vec<String> = [
-            "run", "typed_count", "selector", "outage", "servers_removed", "cascade_depth",
-            "recovery_s", "horizon_hit",
+            "run",
+            "typed_count",
+            "selector",
+            "outage",
+            "servers_removed",
+            "cascade_depth",
+            "recovery_s",
+            "horizon_hit",
         ]
         .map(String::from)
         .to_vec();
-        header.extend(nodes.iter().map(|&id| format!("downtime_s.{}", model.node(id).name)));
+        header.extend(
+            nodes
+                .iter()
+                .map(|&id| format!("downtime_s.{}", model.node(id).name)),
+        );
         out.write_record(&header)?;
         Ok(RunsCsv { model, nodes, out })
     }
 
     /// Writes one run's row.
     pub fn row(&mut self, run: u64, o: &Outcome) -> io::Result<()> {
-        let selector = o.selector.map_or("", |s| self.model.command.selector_name(s));
+        let selector = o
+            .selector
+            .map_or("", |s| self.model.command.selector_name(s));
         let mut record = vec![
             run.to_string(),
             o.count_typed.to_string(),

@@ -31,14 +31,23 @@ impl AtomicFile {
             .prefix(".blastradius-")
             .suffix(".partial")
             .tempfile_in(dir)
-            .map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
-        Ok(AtomicFile { path: path.to_path_buf(), writer: BufWriter::new(file) })
+            .map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            writer: BufWriter::new(file),
+        })
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(self) -> Result<(), Error> {
         let path = self.path;
-        let fail = |source| Error::Write { path: path.clone(), source };
+        let fail = |source| Error::Write {
+            path: path.clone(),
+            source,
+        };
         let file = self.writer.into_inner().map_err(|e| fail(e.into_error()))?;
         file.as_file().sync_all().map_err(fail)?;
         file.persist(&path).map_err(|e| fail(e.error))?;
@@ -51,9 +60,15 @@ impl AtomicFile {
     }
 
     /// Writes a whole file with `body`, atomically.
-    pub fn write_with(path: &Path, body: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+    pub fn write_with(
+        path: &Path,
+        body: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), Error> {
         let mut file = AtomicFile::create(path)?;
-        body(&mut file).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+        body(&mut file).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?;
         file.commit()
     }
 }

@@ -39,13 +39,20 @@ pub fn percent(p: f64) -> String {
 }
 
 fn proportion(p: &Proportion) -> String {
-    format!("{} [{}, {}]", percent(p.estimate), percent(p.ci95[0]), percent(p.ci95[1]))
+    format!(
+        "{} [{}, {}]",
+        percent(p.estimate),
+        percent(p.ci95[0]),
+        percent(p.ci95[1])
+    )
 }
 
 fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
     match (d.mean, d.mean_ci95, d.p50, d.p90, d.p99, d.max) {
         (Some(mean), ci, Some(p50), Some(p90), Some(p99), Some(max)) => {
-            let ci = ci.map_or(String::new(), |[a, b]| format!(" [{}, {}]", show(a), show(b)));
+            let ci = ci.map_or(String::new(), |[a, b]| {
+                format!(" [{}, {}]", show(a), show(b))
+            });
             format!(
                 "mean {}{ci}, p50 {}, p90 {}, p99 {}, max {}",
                 show(mean),
@@ -62,7 +69,11 @@ fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
 /// Writes the summary of `r`.
 pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()> {
     let status = if r.complete { "complete" } else { "PARTIAL" };
-    writeln!(w, "{} ({}): {} runs, seed {}, {status}", r.scenario, r.origin, r.runs, r.seed)?;
+    writeln!(
+        w,
+        "{} ({}): {} runs, seed {}, {status}",
+        r.scenario, r.origin, r.runs, r.seed
+    )?;
     writeln!(w)?;
     writeln!(
         w,
@@ -78,9 +89,19 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         r.recovery_s.runs
     )?;
     if r.unrecovered_runs > 0 {
-        writeln!(w, "not recovered        {} runs still down at the horizon ({})", r.unrecovered_runs, duration(r.horizon_s))?;
+        writeln!(
+            w,
+            "not recovered        {} runs still down at the horizon ({})",
+            r.unrecovered_runs,
+            duration(r.horizon_s)
+        )?;
     }
-    let hist: Vec<String> = r.cascade_depth.histogram.iter().map(|(d, n)| format!("{d}: {n}")).collect();
+    let hist: Vec<String> = r
+        .cascade_depth
+        .histogram
+        .iter()
+        .map(|(d, n)| format!("{d}: {n}"))
+        .collect();
     writeln!(
         w,
         "cascade depth        mean {:.4}, max {}   (runs by depth: {})",
@@ -88,7 +109,11 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         r.cascade_depth.max,
         hist.join(", ")
     )?;
-    writeln!(w, "servers removed      {}", dist_line(&r.servers_removed, |v| format!("{v:.0}")))?;
+    writeln!(
+        w,
+        "servers removed      {}",
+        dist_line(&r.servers_removed, |v| format!("{v:.0}"))
+    )?;
     writeln!(w)?;
     let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
     writeln!(

@@ -92,7 +92,11 @@ impl Replay<'_> {
         let selector = cmd.selector_name(self.input.selector);
         writeln!(w)?;
         writeln!(w, "meant:    remove {} servers from {target}", cmd.count)?;
-        writeln!(w, "typed:    count \"{}\", selector {selector}", self.input.count_text)?;
+        writeln!(
+            w,
+            "typed:    count \"{}\", selector {selector}",
+            self.input.count_text
+        )?;
         writeln!(w)?;
         let width = m.nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
         let mut capacity: Vec<u64> = m
@@ -106,15 +110,27 @@ impl Replay<'_> {
         let mut phase = vec![Phase::Running; m.nodes.len()];
         for &(t, id, change) in self.changes {
             let text = match change {
-                Change::Phase { from, to, capacity: after, removed } => {
+                Change::Phase {
+                    from,
+                    to,
+                    capacity: after,
+                    removed,
+                } => {
                     let before = std::mem::replace(&mut capacity[id.0], after);
                     phase[id.0] = to;
-                    format!("{} → {}: {}", from.label(), to.label(), self.explain(id, to, before, after, removed))
+                    format!(
+                        "{} → {}: {}",
+                        from.label(),
+                        to.label(),
+                        self.explain(id, to, before, after, removed)
+                    )
                 }
                 Change::Health { from, to } => {
                     // A subsystem's own phase changes are shown above; show only the health
                     // changes its dependencies cause.
-                    if matches!(m.node(id).kind, NodeKind::Subsystem(_)) && to == phase[id.0].health() {
+                    if matches!(m.node(id).kind, NodeKind::Subsystem(_))
+                        && to == phase[id.0].health()
+                    {
                         continue;
                     }
                     self.explain_health(id, from, to)
@@ -131,7 +147,11 @@ impl Replay<'_> {
         }
         writeln!(w)?;
         let o = self.outcome;
-        writeln!(w, "servers removed: {}; cascade depth: {}", o.servers_removed, o.cascade_depth)?;
+        writeln!(
+            w,
+            "servers removed: {}; cascade depth: {}",
+            o.servers_removed, o.cascade_depth
+        )?;
         match o.recovery {
             Some(r) => writeln!(
                 w,
@@ -139,7 +159,9 @@ impl Replay<'_> {
                 duration(r.as_secs_f64()),
                 m.start_clock.at(SimTime::ZERO + r)
             ),
-            None if o.horizon_hit => writeln!(w, "not everything was back by the horizon ({})", m.horizon),
+            None if o.horizon_hit => {
+                writeln!(w, "not everything was back by the horizon ({})", m.horizon)
+            }
             None => writeln!(w, "nothing became unavailable"),
         }
     }
@@ -203,7 +225,11 @@ impl Replay<'_> {
             .chain(&node.needs_any)
             .map(|d| m.node(*d).name.as_str())
             .collect();
-        let because = if deps.is_empty() { String::new() } else { format!(" (needs {})", deps.join(", ")) };
+        let because = if deps.is_empty() {
+            String::new()
+        } else {
+            format!(" (needs {})", deps.join(", "))
+        };
         format!("{} → {}{because}", from.label(), to.label())
     }
 }

@@ -26,7 +26,10 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 pub(crate) fn build(origin: &str, text: &str) -> Result<Model> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
-        let message = e.message().trim().to_string();
+        let mut message = plain_serde_message(e.message().trim());
+        if let (true, Some(key)) = (e.message().starts_with("invalid "), key_before(text, at)) {
+            message = format!("`{key}` is {message}");
+        }
         ScenarioError::at(origin, text, at, ScenarioErrorKind::Syntax(message))
     })?;
     Checker { origin, text }.model(raw)
@@ -114,12 +117,7 @@ impl Checker<'_> {
     fn probability(&self, key: &str, v: &Spanned<f64>) -> Result<f64> {
         let p = *v.get_ref();
         if !(0.0..=1.0).contains(&p) {
-            return Err(self.invalid(
-                v.span(),
-                key,
-                format!("{p}"),
-                "a probability from 0 to 1",
-            ));
+            return Err(self.invalid(v.span(), key, format!("{p}"), "a probability from 0 to 1"));
         }
         Ok(p)
     }
@@ -142,38 +140,40 @@ impl Checker<'_> {
         let expected = || {
             format!("a number of servers from {min} to {total}, or a percentage such as \"85%\"")
         };
-        let n = match v.get_ref() {
-            Value::Integer(i) => u64::try_from(*i).ok(),
-            Value::String(s) => units::parse_percent(s)
-                .filter(|f| *f <= 1.0)
-                .map(|f| (f * total as f64).ceil() as u64),
-            _ => None,
+        let (n, found) = match v.get_ref() {
+            Value::Integer(i) => (u64::try_from(*i).ok(), format!("{i} servers")),
+            Value::String(s) => {
+                let n = units::parse_percent(s)
+                    .filter(|f| *f <= 1.0)
+                    .map(|f| (f * total as f64).ceil() as u64);
+                let found = n.map_or(format!("{s:?}"), |n| format!("{s:?} ({n} servers)"));
+                (n, found)
+            }
+            other => (None, describe(other)),
         };
         match n {
             Some(n) if (min..=total).contains(&n) => Ok(n),
-            Some(n) => Err(self.invalid(
-                v.span(),
-                key,
-                format!("{} ({n} servers)", describe(v.get_ref())),
-                expected(),
-            )),
-            None => Err(self.invalid(v.span(), key, describe(v.get_ref()), expected())),
+            _ => Err(self.invalid(v.span(), key, found, expected())),
         }
     }
 
     fn model(&self, raw: RawScenario) -> Result<Model> {
         let names = self.names(&raw)?;
         let resolve = |key: &str, r: &Spanned<String>| -> Result<NodeId> {
-            names.iter().position(|n| n == r.get_ref()).map(NodeId).ok_or_else(|| {
-                self.error(
-                    r.span(),
-                    ScenarioErrorKind::UnknownNode {
-                        key: key.to_string(),
-                        name: r.get_ref().clone(),
-                        known: names.clone(),
-                    },
-                )
-            })
+            names
+                .iter()
+                .position(|n| n == r.get_ref())
+                .map(NodeId)
+                .ok_or_else(|| {
+                    self.error(
+                        r.span(),
+                        ScenarioErrorKind::UnknownNode {
+                            key: key.to_string(),
+                            name: r.get_ref().clone(),
+                            known: names.clone(),
+                        },
+                    )
+                })
         };
         let mut nodes = Vec::with_capacity(names.len());
         let mut edges = Vec::new();
@@ -185,7 +185,12 @@ impl Checker<'_> {
             for r in &s.restart_after {
                 let from = resolve(&format!("{key}.restart_after"), r)?;
                 restart_after.push(from);
-                edges.push(Edge { from, to: id, kind: EdgeKind::RestartAfter, span: r.span() });
+                edges.push(Edge {
+                    from,
+                    to: id,
+                    kind: EdgeKind::RestartAfter,
+                    span: r.span(),
+                });
             }
             nodes.push(Node {
                 name: name.get_ref().clone(),
@@ -228,7 +233,12 @@ impl Checker<'_> {
             Some(v) => {
                 let h = self.duration("scenario.horizon", v)?;
                 if h == SimDuration::ZERO {
-                    return Err(self.invalid(v.span(), "scenario.horizon", "\"0s\"".into(), "a duration longer than zero"));
+                    return Err(self.invalid(
+                        v.span(),
+                        "scenario.horizon",
+                        "\"0s\"".into(),
+                        "a duration longer than zero",
+                    ));
                 }
                 h
             }
@@ -269,7 +279,10 @@ impl Checker<'_> {
                 ));
             }
             if names.contains(name) {
-                return Err(self.error(key.span(), ScenarioErrorKind::DuplicateNode { name: name.clone() }));
+                return Err(self.error(
+                    key.span(),
+                    ScenarioErrorKind::DuplicateNode { name: name.clone() },
+                ));
             }
             names.push(name.clone());
         }
@@ -293,7 +306,12 @@ impl Checker<'_> {
             for r in list {
                 let from = resolve(&format!("{key}.{field}"), r)?;
                 ids.push(from);
-                edges.push(Edge { from, to: id, kind, span: r.span() });
+                edges.push(Edge {
+                    from,
+                    to: id,
+                    kind,
+                    span: r.span(),
+                });
             }
         }
         Ok(out)
@@ -309,14 +327,19 @@ impl Checker<'_> {
                 .find(|e| e.from == to && e.to == from)
                 .map_or(0..0, |e| e.span.clone());
             // Edges run dependency → dependent; print the path as "x depends on y".
-            let path = cycle.iter().rev().map(|id| nodes[id.0].name.clone()).collect();
+            let path = cycle
+                .iter()
+                .rev()
+                .map(|id| nodes[id.0].name.clone())
+                .collect();
             self.error(span, ScenarioErrorKind::Cycle { path })
         })
     }
 
     fn subsystem(&self, key: &str, s: &RawSubsystem) -> Result<Subsystem> {
         let servers = self.count(&format!("{key}.servers"), &s.servers, 1, MAX_SERVERS)?;
-        let min_servers = self.servers(&format!("{key}.min_capacity"), &s.min_capacity, servers, 1)?;
+        let min_servers =
+            self.servers(&format!("{key}.min_capacity"), &s.min_capacity, servers, 1)?;
         let serve_servers = match &s.serve_at {
             Some(v) => self.servers(&format!("{key}.serve_at"), v, servers, min_servers)?,
             None => min_servers,
@@ -345,32 +368,20 @@ impl Checker<'_> {
     fn boot_time(&self, key: &str, d: &Spanned<RawDist>) -> Result<BootTime> {
         let raw = d.get_ref();
         let kind = raw.dist.get_ref().as_str();
-        let (required, build): (&[&str], fn(&Self, &str, &RawDist) -> Result<Option<BootTime>>) =
-            match kind {
-                "constant" => (&["value"], |c, k, r| {
-                    Ok(Some(BootTime::constant(c.duration(&format!("{k}.value"), need(&r.value))?)))
-                }),
-                "uniform" => (&["min", "max"], |c, k, r| {
-                    let min = c.duration(&format!("{k}.min"), need(&r.min))?;
-                    let max = c.duration(&format!("{k}.max"), need(&r.max))?;
-                    Ok(BootTime::uniform(min, max))
-                }),
-                "exponential" => (&["mean"], |c, k, r| {
-                    Ok(BootTime::exponential(c.duration(&format!("{k}.mean"), need(&r.mean))?))
-                }),
-                "lognormal" => (&["median", "sigma"], |c, k, r| {
-                    let median = c.duration(&format!("{k}.median"), need(&r.median))?;
-                    Ok(BootTime::lognormal(median, *need(&r.sigma).get_ref()))
-                }),
-                _ => {
-                    return Err(self.invalid(
-                        raw.dist.span(),
-                        &format!("{key}.dist"),
-                        format!("{kind:?}"),
-                        "one of \"constant\", \"uniform\", \"exponential\", \"lognormal\"",
-                    ))
-                }
-            };
+        let required: &[&str] = match kind {
+            "constant" => &["value"],
+            "uniform" => &["min", "max"],
+            "exponential" => &["mean"],
+            "lognormal" => &["median", "sigma"],
+            _ => {
+                return Err(self.invalid(
+                    raw.dist.span(),
+                    &format!("{key}.dist"),
+                    format!("{kind:?}"),
+                    "one of \"constant\", \"uniform\", \"exponential\", \"lognormal\"",
+                ))
+            }
+        };
         let given = [
             ("value", raw.value.as_ref().map(|v| v.span())),
             ("min", raw.min.as_ref().map(|v| v.span())),
@@ -380,34 +391,103 @@ impl Checker<'_> {
             ("sigma", raw.sigma.as_ref().map(|v| v.span())),
         ];
         let expected = format!(
-            "a \"{kind}\" distribution takes exactly: dist, {}",
+            "a \"{kind}\" distribution to have exactly the keys dist, {}",
             required.join(", ")
         );
         for (field, span) in given {
             match span {
                 Some(span) if !required.contains(&field) => {
-                    return Err(self.invalid(span, &format!("{key}.{field}"), "given".into(), expected))
+                    let found = format!("set, but a \"{kind}\" distribution does not use it");
+                    return Err(self.invalid(span, &format!("{key}.{field}"), found, expected));
                 }
                 None if required.contains(&field) => {
-                    return Err(self.invalid(d.span(), &format!("{key}.{field}"), "missing".into(), expected))
+                    return Err(self.invalid(
+                        d.span(),
+                        &format!("{key}.{field}"),
+                        "missing".into(),
+                        expected,
+                    ))
                 }
                 _ => {}
             }
         }
-        build(self, key, raw)?.ok_or_else(|| {
+        let k = |field: &str| format!("{key}.{field}");
+        let built = match (
+            kind,
+            &raw.value,
+            &raw.min,
+            &raw.max,
+            &raw.mean,
+            &raw.median,
+            &raw.sigma,
+        ) {
+            ("constant", Some(value), ..) => {
+                Some(BootTime::constant(self.duration(&k("value"), value)?))
+            }
+            ("uniform", _, Some(min), Some(max), ..) => {
+                let lo = self.duration(&k("min"), min)?;
+                let hi = self.duration(&k("max"), max)?;
+                if hi < lo {
+                    return Err(self.invalid(
+                        max.span(),
+                        &k("max"),
+                        describe(max.get_ref()),
+                        format!("at least min ({lo})"),
+                    ));
+                }
+                BootTime::uniform(lo, hi)
+            }
+            ("exponential", _, _, _, Some(mean), ..) => {
+                BootTime::exponential(self.duration(&k("mean"), mean)?)
+            }
+            ("lognormal", .., Some(median), Some(sigma)) => {
+                let m = self.duration(&k("median"), median)?;
+                if m == SimDuration::ZERO {
+                    return Err(self.invalid(
+                        median.span(),
+                        &k("median"),
+                        describe(median.get_ref()),
+                        "a duration above zero",
+                    ));
+                }
+                let s = *sigma.get_ref();
+                if !(s.is_finite() && (0.0..=20.0).contains(&s)) {
+                    return Err(self.invalid(
+                        sigma.span(),
+                        &k("sigma"),
+                        format!("{s}"),
+                        "a number from 0 to 20",
+                    ));
+                }
+                BootTime::lognormal(m, s)
+            }
+            _ => None,
+        };
+        // Presence and every parameter were checked above, so this is always `Some`.
+        built.ok_or_else(|| {
             self.invalid(
                 d.span(),
                 key,
-                format!("a {kind} distribution with impossible parameters"),
-                "uniform: min ≤ max; lognormal: median > 0 and a finite sigma ≥ 0",
+                format!("a {kind} distribution"),
+                "parameters it can be sampled with",
             )
         })
     }
 
     fn validation(&self, key: &str, v: &RawValidation) -> Result<Validation> {
-        let metadata = self.with_units(&format!("{key}.metadata"), &v.metadata, SIZE_FORMAT, units::parse_size)?;
+        let metadata = self.with_units(
+            &format!("{key}.metadata"),
+            &v.metadata,
+            SIZE_FORMAT,
+            units::parse_size,
+        )?;
         let growth = match &v.growth_per_year {
-            Some(g) => self.with_units(&format!("{key}.growth_per_year"), g, PERCENT_FORMAT, units::parse_percent)?,
+            Some(g) => self.with_units(
+                &format!("{key}.growth_per_year"),
+                g,
+                PERCENT_FORMAT,
+                units::parse_percent,
+            )?,
             None => 0.0,
         };
         let since = match &v.since_last_full_restart {
@@ -415,9 +495,19 @@ impl Checker<'_> {
             None => SimDuration::ZERO,
         };
         let throughput_key = format!("{key}.throughput");
-        let throughput = self.with_units(&throughput_key, &v.throughput, RATE_FORMAT, units::parse_rate)?;
+        let throughput = self.with_units(
+            &throughput_key,
+            &v.throughput,
+            RATE_FORMAT,
+            units::parse_rate,
+        )?;
         if throughput <= 0.0 {
-            return Err(self.invalid(v.throughput.span(), &throughput_key, describe(v.throughput.get_ref()), "a rate above zero"));
+            return Err(self.invalid(
+                v.throughput.span(),
+                &throughput_key,
+                describe(v.throughput.get_ref()),
+                "a rate above zero",
+            ));
         }
         let years = since.as_secs_f64() / (365.0 * 86_400.0);
         let metadata_now = metadata * (1.0 + growth).powf(years);
@@ -442,20 +532,33 @@ impl Checker<'_> {
 
     fn clock(&self, v: Option<&Spanned<String>>) -> Result<Clock> {
         let Some(v) = v else {
-            return Ok(Clock { seconds_of_day: 0, zone: String::new() });
+            return Ok(Clock {
+                seconds_of_day: 0,
+                zone: String::new(),
+            });
         };
         let text = v.get_ref().trim();
         let (time, zone) = text.split_once(' ').unwrap_or((text, ""));
         let parts: Vec<Option<u32>> = time.split(':').map(|p| p.parse().ok()).collect();
         let seconds = match parts.as_slice() {
             [Some(h), Some(m)] if *h < 24 && *m < 60 => Some(h * 3600 + m * 60),
-            [Some(h), Some(m), Some(s)] if *h < 24 && *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
+            [Some(h), Some(m), Some(s)] if *h < 24 && *m < 60 && *s < 60 => {
+                Some(h * 3600 + m * 60 + s)
+            }
             _ => None,
         };
         seconds
-            .map(|seconds_of_day| Clock { seconds_of_day, zone: zone.trim().to_string() })
+            .map(|seconds_of_day| Clock {
+                seconds_of_day,
+                zone: zone.trim().to_string(),
+            })
             .ok_or_else(|| {
-                self.invalid(v.span(), "scenario.start_clock", format!("{text:?}"), "a time of day such as \"09:37 PST\" or \"09:37:30\"")
+                self.invalid(
+                    v.span(),
+                    "scenario.start_clock",
+                    format!("{text:?}"),
+                    "a time of day such as \"09:37 PST\" or \"09:37:30\"",
+                )
             })
     }
 
@@ -474,7 +577,10 @@ impl Checker<'_> {
         };
         let target_typos = match &c.target_typos {
             Some(t) => self.target_typos(t, nodes, resolve)?,
-            None => TargetTypos { probability: 0.0, matches: Vec::new() },
+            None => TargetTypos {
+                probability: 0.0,
+                matches: Vec::new(),
+            },
         };
         let as_typed = match &c.as_typed {
             Some(a) => Some(self.as_typed(a, &target_typos)?),
@@ -501,25 +607,36 @@ impl Checker<'_> {
         if matches!(nodes[id.0].kind, NodeKind::Subsystem(_)) {
             return Ok(id);
         }
-        let known = nodes
+        let subsystems: Vec<&str> = nodes
             .iter()
             .filter(|n| matches!(n.kind, NodeKind::Subsystem(_)))
-            .map(|n| n.name.clone())
+            .map(|n| n.name.as_str())
             .collect();
-        Err(self.error(
+        Err(self.invalid(
             r.span(),
-            ScenarioErrorKind::UnknownNode { key: key.to_string(), name: r.get_ref().clone(), known },
+            key,
+            format!("{:?}, a {}", r.get_ref(), nodes[id.0].kind.label()),
+            format!("the name of a subsystem ({})", subsystems.join(", ")),
         ))
     }
 
     fn number_typos(&self, t: &RawNumberTypos) -> Result<NumberTypos> {
-        let per_keystroke = self.probability("command.number_typos.per_keystroke", &t.per_keystroke)?;
+        let per_keystroke =
+            self.probability("command.number_typos.per_keystroke", &t.per_keystroke)?;
         let mut weights = [1.0; 5];
         if let Some(k) = &t.kinds {
-            let given = [&k.duplicate, &k.omit, &k.substitute, &k.insert, &k.transpose];
+            let given = [
+                &k.duplicate,
+                &k.omit,
+                &k.substitute,
+                &k.insert,
+                &k.transpose,
+            ];
             for (i, (w, kind)) in given.iter().zip(TypoKind::ALL).enumerate() {
                 weights[i] = match w {
-                    Some(w) => self.weight(&format!("command.number_typos.kinds.{}", kind.key()), w)?,
+                    Some(w) => {
+                        self.weight(&format!("command.number_typos.kinds.{}", kind.key()), w)?
+                    }
                     None => 0.0,
                 };
             }
@@ -532,7 +649,10 @@ impl Checker<'_> {
                 ));
             }
         }
-        Ok(NumberTypos { per_keystroke, weights })
+        Ok(NumberTypos {
+            per_keystroke,
+            weights,
+        })
     }
 
     fn target_typos(
@@ -553,8 +673,14 @@ impl Checker<'_> {
         let mut matches: Vec<SelectorMatch> = Vec::new();
         for m in &t.matches {
             let key = format!("command.target_typos.matches.{}", m.name.get_ref());
-            if matches.iter().any(|x| &x.name == m.name.get_ref()) || m.name.get_ref() == "intended" {
-                return Err(self.invalid(m.name.span(), "command.target_typos.matches.name", format!("{:?}", m.name.get_ref()), "a name used once, other than \"intended\""));
+            if matches.iter().any(|x| &x.name == m.name.get_ref()) || m.name.get_ref() == "intended"
+            {
+                return Err(self.invalid(
+                    m.name.span(),
+                    "command.target_typos.matches.name",
+                    format!("{:?}", m.name.get_ref()),
+                    "a name used once, other than \"intended\"",
+                ));
             }
             let weight = match &m.weight {
                 Some(w) => self.weight(&format!("{key}.weight"), w)?,
@@ -577,7 +703,11 @@ impl Checker<'_> {
                     "shares of the removed servers that add up to 100%",
                 ));
             }
-            matches.push(SelectorMatch { name: m.name.get_ref().clone(), weight, hits });
+            matches.push(SelectorMatch {
+                name: m.name.get_ref().clone(),
+                weight,
+                hits,
+            });
         }
         if probability > 0.0 && matches.iter().all(|m| m.weight == 0.0) {
             return Err(self.invalid(
@@ -587,17 +717,27 @@ impl Checker<'_> {
                 "at least one match with a weight above zero",
             ));
         }
-        Ok(TargetTypos { probability, matches })
+        Ok(TargetTypos {
+            probability,
+            matches,
+        })
     }
 
     fn as_typed(&self, a: &RawAsTyped, typos: &TargetTypos) -> Result<TypedInput> {
         let count_text = match a.count.get_ref() {
             Value::Integer(i) if *i >= 0 => Some(i.to_string()),
-            Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 40 => Some(s.clone()),
+            Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 40 => {
+                Some(s.clone())
+            }
             _ => None,
         }
         .ok_or_else(|| {
-            self.invalid(a.count.span(), "command.as_typed.count", describe(a.count.get_ref()), "the digits as typed, such as \"100\" (at most 40)")
+            self.invalid(
+                a.count.span(),
+                "command.as_typed.count",
+                describe(a.count.get_ref()),
+                "the digits as typed, such as \"100\" (at most 40)",
+            )
         })?;
         let selector = match &a.selector {
             None => crate::typo::Selector::Intended,
@@ -607,18 +747,48 @@ impl Checker<'_> {
                 None => {
                     let mut allowed = vec!["\"intended\"".to_string()];
                     allowed.extend(typos.matches.iter().map(|m| format!("{:?}", m.name)));
-                    return Err(self.invalid(s.span(), "command.as_typed.selector", format!("{:?}", s.get_ref()), format!("one of {}", allowed.join(", "))));
+                    return Err(self.invalid(
+                        s.span(),
+                        "command.as_typed.selector",
+                        format!("{:?}", s.get_ref()),
+                        format!("one of {}", allowed.join(", ")),
+                    ));
                 }
             },
         };
-        Ok(TypedInput { count: read_count(count_text.as_bytes()), count_text, selector })
+        Ok(TypedInput {
+            count: read_count(count_text.as_bytes()),
+            count_text,
+            selector,
+        })
     }
 }
 
-/// A field the caller has already checked is present.
-fn need<T>(v: &Option<T>) -> &T {
-    match v {
-        Some(v) => v,
-        None => unreachable!("presence of required distribution fields is checked first"),
-    }
+/// The key whose value starts at byte `at`: `servers` in `servers = "ten"`, `parallelism`
+/// in `restart = { parallelism = "x" }`.
+fn key_before(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let lhs = line.trim_end().strip_suffix('=')?.trim_end();
+    let key = lhs
+        .rsplit(|c: char| c.is_whitespace() || matches!(c, '{' | ',' | '['))
+        .next()?;
+    (!key.is_empty()).then_some(key)
+}
+
+/// Serde speaks of fields and Rust types; a scenario's author writes keys and values.
+fn plain_serde_message(message: &str) -> String {
+    message
+        .replace("unknown field", "unknown key")
+        .replace("missing field", "missing required key")
+        .replace(", expected one of", "; allowed keys:")
+        .replace(", expected", "; expected")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace(
+            "expected a sequence",
+            "expected an array such as [\"index\"]",
+        )
+        .replace("invalid type: ", "")
+        .replace("invalid value: ", "")
 }

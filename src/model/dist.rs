@@ -131,7 +131,10 @@ mod tests {
             BootTime::lognormal(m, 0.5).unwrap(),
         ] {
             let n = 200_000;
-            let mean = (0..n).map(|_| dist.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64;
+            let mean = (0..n)
+                .map(|_| dist.sample(&mut rng).as_secs_f64())
+                .sum::<f64>()
+                / n as f64;
             let rel = (mean - dist.mean_secs()).abs() / dist.mean_secs();
             assert!(rel < 0.01, "{dist}: mean {mean} vs {}", dist.mean_secs());
         }
@@ -142,6 +145,8 @@ mod tests {
         assert!(BootTime::lognormal(SimDuration::ZERO, 1.0).is_none());
         assert!(BootTime::lognormal(SimDuration::from_secs(1), f64::NAN).is_none());
         assert!(BootTime::uniform(SimDuration::from_secs(2), SimDuration::from_secs(1)).is_none());
-        assert!(BootTime::exponential(SimDuration::ZERO).unwrap().is_constant());
+        assert!(BootTime::exponential(SimDuration::ZERO)
+            .unwrap()
+            .is_constant());
     }
 }

@@ -145,6 +145,9 @@ mod tests {
     #[test]
     fn self_loop_is_a_cycle() {
         let e = [(NodeId(0), NodeId(0), EdgeKind::Needs)];
-        assert_eq!(DependencyGraph::new(1, &e).unwrap_err(), vec![NodeId(0), NodeId(0)]);
+        assert_eq!(
+            DependencyGraph::new(1, &e).unwrap_err(),
+            vec![NodeId(0), NodeId(0)]
+        );
     }
 }

@@ -126,7 +126,17 @@ mod tests {
         assert_eq!(d("250ms"), Some(250));
         assert_eq!(d("0s"), Some(0));
         assert_eq!(d("1y"), Some(365 * 86_400_000));
-        for bad in ["", "90", "5x", "-5s", "NaN", "inf s", "1e3s", "s", "1000000000y"] {
+        for bad in [
+            "",
+            "90",
+            "5x",
+            "-5s",
+            "NaN",
+            "inf s",
+            "1e3s",
+            "s",
+            "1000000000y",
+        ] {
             assert_eq!(d(bad), None, "{bad:?} should be rejected");
         }
     }

@@ -16,8 +16,16 @@ pub fn wilson(successes: u64, n: u64) -> [f64; 2] {
     let centre = (p + z2 / (2.0 * n)) / denom;
     let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
     // Exactly 0 or 1 at the edges, not a rounding error's distance from them.
-    let lo = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
-    let hi = if successes as f64 == n { 1.0 } else { (centre + half).min(1.0) };
+    let lo = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if successes as f64 == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     [lo, hi]
 }
 
@@ -52,7 +60,10 @@ mod tests {
     fn wilson_matches_reference_values() {
         // 10 of 100: the Wilson interval is [0.0552, 0.1744] (standard tables).
         let [lo, hi] = wilson(10, 100);
-        assert!((lo - 0.0552).abs() < 1e-4 && (hi - 0.1744).abs() < 1e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.0552).abs() < 1e-4 && (hi - 0.1744).abs() < 1e-4,
+            "{lo} {hi}"
+        );
         // 0 of 1000: the upper end is about 3.8/n.
         let [lo, hi] = wilson(0, 1000);
         assert_eq!(lo, 0.0);

@@ -1,0 +1,568 @@
+//! Integration tests: the real binary on real scenario files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn fixture(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+/// Runs the binary with `args` in `dir`.
+fn blastradius_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn blastradius(args: &[&str]) -> Output {
+    blastradius_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn json_file(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("json written")).expect("valid json")
+}
+
+/// Runs a Monte Carlo batch and returns its JSON report.
+fn run_json(scenario: &str, extra: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let mut args = vec!["run", scenario, "--quiet", "--json", json.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ok(&blastradius(&args));
+    json_file(&json)
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Asserts that a Monte Carlo mean is within 4 standard errors of `expected` (the standard
+/// error is read off the reported 95 % interval). With a fixed seed the result never
+/// changes; over seeds, such a check fails about once in 16,000.
+fn assert_mean_near(dist: &Value, expected: f64) {
+    let mean = f(&dist["mean"]);
+    let ci = &dist["mean_ci95"];
+    let se = (f(&ci[1]) - f(&ci[0])) / (2.0 * 1.959964);
+    assert!(
+        (mean - expected).abs() <= 4.0 * se,
+        "mean {mean} is {:.1} standard errors from {expected}",
+        (mean - expected).abs() / se
+    );
+}
+
+fn assert_probability_near(p: &Value, expected: f64, runs: f64) {
+    let estimate = f(&p["estimate"]);
+    let se = (expected * (1.0 - expected) / runs).sqrt();
+    assert!(
+        (estimate - expected).abs() <= 4.0 * se,
+        "probability {estimate} vs {expected} (4 se = {})",
+        4.0 * se
+    );
+}
+
+// ---------------------------------------------------------------- determinism
+
+#[test]
+fn output_files_are_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str, seed: &str| {
+        let csv = dir.path().join(format!("t{threads}s{seed}.csv"));
+        let json = dir.path().join(format!("t{threads}s{seed}.json"));
+        ok(&blastradius(&[
+            "run",
+            "s3-2017",
+            "--runs",
+            "40000",
+            "--seed",
+            seed,
+            "--threads",
+            threads,
+            "--quiet",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]));
+        (std::fs::read(csv).unwrap(), std::fs::read(json).unwrap())
+    };
+    let one = run("1", "7");
+    let two = run("2", "7");
+    assert!(one.0 == two.0, "CSV differs between 1 and 2 threads");
+    assert!(one.1 == two.1, "JSON differs between 1 and 2 threads");
+    let other_seed = run("2", "8");
+    assert!(
+        one.0 != other_seed.0,
+        "a different seed should give different runs"
+    );
+    let rows = String::from_utf8(one.0).unwrap();
+    assert_eq!(rows.lines().count(), 40_001, "a header and one row per run");
+}
+
+#[test]
+fn stdout_summary_is_identical_on_one_and_two_threads() {
+    let a = ok(&blastradius(&[
+        "run",
+        "--runs",
+        "20000",
+        "--threads",
+        "1",
+        "--quiet",
+    ]));
+    let b = ok(&blastradius(&[
+        "run",
+        "--runs",
+        "20000",
+        "--threads",
+        "2",
+        "--quiet",
+    ]));
+    assert_eq!(a, b);
+}
+
+// ---------------------------------------------------------------- S3 2017 timeline
+
+#[test]
+fn s3_replay_lands_on_the_public_timeline() {
+    let out = ok(&blastradius(&["replay", "--json"]));
+    let replay: Value = serde_json::from_str(&out).unwrap();
+    let m = &replay["milestones"];
+    let within_5_percent = |got: &Value, h: u64, min: u64, what: &str| {
+        let expected = (h * 3600 + min * 60) as f64;
+        let got = f(got);
+        assert!(
+            (got - expected).abs() <= 0.05 * expected,
+            "{what}: {got} s, public timeline {expected} s"
+        );
+    };
+    within_5_percent(
+        &m["index"]["serving_s"],
+        2,
+        49,
+        "index serves GET, LIST, DELETE",
+    );
+    within_5_percent(&m["index"]["recovered_s"], 3, 41, "index fully recovered");
+    within_5_percent(&m["placement"]["recovered_s"], 4, 17, "placement recovered");
+    within_5_percent(&m["s3-put"]["serving_s"], 4, 17, "PUT works");
+    within_5_percent(
+        &m["status-dashboard"]["serving_s"],
+        2,
+        0,
+        "dashboard posts again",
+    );
+    for api in ["s3-get", "s3-list", "s3-delete"] {
+        assert_eq!(
+            m[api]["serving_s"], m["index"]["serving_s"],
+            "{api} follows index"
+        );
+    }
+    for node in [
+        "index",
+        "placement",
+        "s3-get",
+        "s3-put",
+        "ec2-launch",
+        "lambda",
+    ] {
+        assert_eq!(f(&m[node]["down_s"]), 0.0, "{node} down at the command");
+    }
+    assert!(m["billing"]["down_s"].is_null(), "billing was not hit");
+    assert_eq!(replay["cascade_depth"], 3);
+}
+
+#[test]
+fn s3_replay_timeline_reads_as_wall_clock() {
+    let out = ok(&blastradius(&["replay"]));
+    let line = |needle: &str| {
+        out.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{out}"))
+            .to_string()
+    };
+    assert!(line("index                 running → down").starts_with("    09:37:00 PST"));
+    assert!(line("validating → serving partially").contains("12:2"));
+    assert!(line("index                 serving partially → recovered").contains("13:1"));
+    assert!(line("placement             validating → recovered").contains("13:5"));
+    assert!(
+        line("(index serving)").contains("placement"),
+        "placement waits for index"
+    );
+}
+
+// ---------------------------------------------------------------- closed forms
+
+#[test]
+fn exponential_restart_matches_order_statistics() {
+    // n = 50, P = 10, mean 60 s: E = 60 × ((50 − 10)/10 + H_10).
+    let h10: f64 = (1..=10).map(|k| 1.0 / k as f64).sum();
+    let expected = 60.0 * (4.0 + h10);
+    let report = run_json(&fixture("exp-restart.toml"), &["--runs", "20000"]);
+    assert_eq!(report["outage_probability"]["estimate"], 1.0);
+    assert_mean_near(&report["recovery_s"], expected);
+    assert_mean_near(&report["nodes"]["api"]["downtime_s"], expected);
+}
+
+#[test]
+fn series_and_parallel_dependencies_match_closed_form() {
+    let runs = 40_000.0;
+    let report = run_json(&fixture("series-parallel.toml"), &["--runs", "40000"]);
+    let nodes = &report["nodes"];
+    assert_probability_near(&nodes["series"]["unavailable_probability"], 0.5, runs);
+    assert_probability_near(&nodes["parallel"]["unavailable_probability"], 0.25, runs);
+    assert_mean_near(&nodes["series"]["downtime_s"], 637.5);
+    assert_mean_near(&nodes["parallel"]["downtime_s"], 112.5);
+}
+
+#[test]
+fn ordered_restart_and_validation_are_exact() {
+    let out = ok(&blastradius(&[
+        "replay",
+        &fixture("ordered-validation.toml"),
+        "--json",
+    ]));
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let m = &r["milestones"];
+    assert_eq!(m["a"]["serving_s"], 1700.0);
+    assert_eq!(m["a"]["recovered_s"], 2200.0);
+    assert_eq!(m["b"]["recovered_s"], 2300.0);
+    assert_eq!(m["svc"]["down_s"], 0.0);
+    assert_eq!(m["svc"]["recovered_s"], 2300.0);
+    assert_eq!(r["recovery_s"], 2300.0);
+    assert_eq!(r["cascade_depth"], 2);
+}
+
+// ---------------------------------------------------------------- output shape
+
+#[test]
+fn json_report_has_the_documented_keys() {
+    let r = run_json("s3-2017", &["--runs", "5000"]);
+    for key in [
+        "scenario",
+        "runs",
+        "seed",
+        "complete",
+        "outage_probability",
+        "nodes",
+        "recovery_s",
+        "cascade_depth",
+    ] {
+        assert!(!r[key].is_null(), "missing {key}");
+    }
+    assert_eq!(r["scenario"], "s3-2017");
+    assert_eq!(r["runs"], 5000);
+    assert_eq!(r["complete"], true);
+    assert!(r["outage_probability"]["ci95"].as_array().unwrap().len() == 2);
+    for node in [
+        "index",
+        "placement",
+        "billing",
+        "s3-get",
+        "s3-put",
+        "lambda",
+        "status-dashboard",
+    ] {
+        let n = &r["nodes"][node];
+        for k in ["mean", "p50", "p90", "p99", "max"] {
+            assert!(n["downtime_s"][k].is_number(), "{node}.downtime_s.{k}");
+        }
+        assert!(n["unavailable_probability"]["estimate"].is_number());
+    }
+    for k in ["mean", "p50", "p90", "p99", "max"] {
+        assert!(r["recovery_s"].get(k).is_some(), "recovery_s.{k}");
+    }
+    let hist = r["cascade_depth"]["histogram"].as_object().unwrap();
+    let total: u64 = hist.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, 5000);
+    assert!(
+        r["nodes"].get("dashboard-workaround").is_none(),
+        "standbys are not reported"
+    );
+}
+
+#[test]
+fn csv_has_a_row_per_run_and_a_column_per_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("runs.csv");
+    ok(&blastradius(&[
+        "run",
+        &fixture("series-parallel.toml"),
+        "--runs",
+        "100",
+        "-q",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "run,typed_count,selector,outage,servers_removed,cascade_depth,recovery_s,horizon_hit,downtime_s.a,downtime_s.b,downtime_s.series,downtime_s.parallel"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 100);
+    assert!(rows[0].starts_with("0,"));
+    assert!(rows[99].starts_with("99,"));
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(leftovers, vec![csv], "no temporary file is left behind");
+}
+
+#[test]
+fn no_arguments_runs_the_default_scenario() {
+    let out = ok(&blastradius(&[]));
+    assert!(
+        out.starts_with("s3-2017 (builtin:s3-2017): 1000000 runs, seed 1, complete"),
+        "{out}"
+    );
+    assert!(out.contains("outage probability"));
+}
+
+#[test]
+fn check_prints_the_graph_and_scenarios_lists_builtins() {
+    let out = ok(&blastradius(&["check", "scenarios/s3-2017.toml"]));
+    assert!(
+        out.starts_with("scenarios/s3-2017.toml: ok. 3 subsystems, 10 services, 1 standbys"),
+        "{out}"
+    );
+    assert!(out.contains("placement (subsystem)"));
+    assert!(out.contains("restarts after: index"));
+    let list = ok(&blastradius(&["scenarios"]));
+    assert!(list.starts_with("s3-2017 "));
+}
+
+#[test]
+fn unwritable_output_fails_cleanly_without_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("missing-dir").join("out.json");
+    let out = blastradius(&[
+        "run",
+        "--runs",
+        "10",
+        "-q",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write"));
+    assert!(!json.exists());
+}
+
+// ---------------------------------------------------------------- bad input
+
+const BASE: &str = r#"[scenario]
+name = "t"
+
+[subsystems.a]
+servers = 10
+min_capacity = 5
+restart = { parallelism = 2, boot_time = { dist = "constant", value = "1m" } }
+
+[services.s]
+needs = ["a"]
+
+[command]
+target = "a"
+count = 1
+"#;
+
+/// Checks `BASE` with `from` replaced by `to`; expects exit 2 and exactly `message`.
+fn rejects(from: &str, to: &str, message: &str) {
+    assert!(BASE.contains(from), "{from:?} not in BASE");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), BASE.replacen(from, to, 1)).unwrap();
+    let out = blastradius_in(dir.path(), &["check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2), "exit status for {to:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: {message}\n")
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn base_scenario_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), BASE).unwrap();
+    ok(&blastradius_in(dir.path(), &["check", "ok.toml"]));
+}
+
+#[test]
+fn bad_syntax() {
+    rejects(
+        "servers = 10",
+        "servers = = 10",
+        "bad.toml:5:11: extra `=`; expected nothing",
+    );
+}
+
+#[test]
+fn unknown_key_names_the_allowed_keys() {
+    rejects(
+        "servers = 10",
+        "servers = 10\nserver_count = 3",
+        "bad.toml:6:1: unknown key `server_count`; allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`",
+    );
+    rejects(
+        "[command]",
+        "[commands]",
+        "bad.toml:12:2: unknown key `commands`; allowed keys: `scenario`, `subsystems`, `services`, `standbys`, `command`",
+    );
+}
+
+#[test]
+fn wrong_or_missing_unit() {
+    let expected = "a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)";
+    rejects(
+        "value = \"1m\"",
+        "value = \"1 parsec\"",
+        &format!("bad.toml:7:71: `subsystems.a.restart.boot_time.value` is \"1 parsec\"; expected {expected}"),
+    );
+    rejects(
+        "value = \"1m\"",
+        "value = 60",
+        &format!("bad.toml:7:71: `subsystems.a.restart.boot_time.value` is the number 60; expected {expected}"),
+    );
+}
+
+#[test]
+fn negative_zero_and_mistyped_counts() {
+    rejects(
+        "servers = 10",
+        "servers = -3",
+        "bad.toml:5:11: `subsystems.a.servers` is -3; expected a whole number from 1 to 10000000",
+    );
+    rejects(
+        "servers = 10",
+        "servers = 0",
+        "bad.toml:5:11: `subsystems.a.servers` is 0; expected a whole number from 1 to 10000000",
+    );
+    rejects(
+        "servers = 10",
+        "servers = \"ten\"",
+        "bad.toml:5:11: `servers` is string \"ten\"; expected a whole number",
+    );
+    rejects("count = 1", "count = 0", "bad.toml:14:9: `command.count` is 0; expected a whole number from 1 to 9223372036854775807");
+}
+
+#[test]
+fn minimum_above_total() {
+    rejects(
+        "min_capacity = 5",
+        "min_capacity = 12",
+        "bad.toml:6:16: `subsystems.a.min_capacity` is 12 servers; expected a number of servers from 1 to 10, or a percentage such as \"85%\"",
+    );
+    rejects(
+        "min_capacity = 5",
+        "min_capacity = \"120%\"",
+        "bad.toml:6:16: `subsystems.a.min_capacity` is \"120%\"; expected a number of servers from 1 to 10, or a percentage such as \"85%\"",
+    );
+}
+
+#[test]
+fn unknown_node_reference() {
+    rejects(
+        "needs = [\"a\"]",
+        "needs = [\"index\"]",
+        "bad.toml:10:10: `services.s.needs` refers to unknown node \"index\"; known: a, s",
+    );
+    rejects("target = \"a\"", "target = \"s\"", "bad.toml:13:10: `command.target` is \"s\", a service; expected the name of a subsystem (a)");
+}
+
+#[test]
+fn dependency_cycle() {
+    rejects(
+        "min_capacity = 5",
+        "min_capacity = 5\nneeds = [\"s\"]",
+        "bad.toml:7:10: dependency cycle s -> a -> s: nothing on it could ever recover; dependencies (needs, needs_any, restart_after) must not form a cycle",
+    );
+}
+
+#[test]
+fn bad_distributions() {
+    rejects(
+        "dist = \"constant\"",
+        "dist = \"gaussian\"",
+        "bad.toml:7:51: `subsystems.a.restart.boot_time.dist` is \"gaussian\"; expected one of \"constant\", \"uniform\", \"exponential\", \"lognormal\"",
+    );
+    rejects(
+        "value = \"1m\"",
+        "value = \"1m\", sigma = 1.0",
+        "bad.toml:7:85: `subsystems.a.restart.boot_time.sigma` is set, but a \"constant\" distribution does not use it; expected a \"constant\" distribution to have exactly the keys dist, value",
+    );
+    rejects(
+        "dist = \"constant\", value = \"1m\"",
+        "dist = \"lognormal\", median = \"1m\", sigma = -1.0",
+        "bad.toml:7:87: `subsystems.a.restart.boot_time.sigma` is -1; expected a number from 0 to 20",
+    );
+    rejects(
+        "dist = \"constant\", value = \"1m\"",
+        "dist = \"uniform\", min = \"2m\", max = \"1m\"",
+        "bad.toml:7:80: `subsystems.a.restart.boot_time.max` is \"1m\"; expected at least min (2m)",
+    );
+}
+
+#[test]
+fn missing_key_and_nan() {
+    rejects(
+        "servers = 10\n",
+        "",
+        "bad.toml:4:1: missing required key `servers`",
+    );
+    rejects(
+        "count = 1",
+        "count = 1\n[command.number_typos]\nper_keystroke = nan",
+        "bad.toml:16:17: `command.number_typos.per_keystroke` is NaN; expected a probability from 0 to 1",
+    );
+}
+
+#[test]
+fn duplicate_node_name() {
+    rejects("[services.s]", "[services.a]", "bad.toml:9:11: node \"a\" is defined twice; subsystems, services and standbys share one namespace");
+}
+
+#[test]
+fn command_line_misuse_exits_2() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["run", "nosuch"],
+            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017)\n",
+        ),
+        (
+            &["run", "--runs", "0"],
+            "error: invalid value \"0\" for --runs: expected at least 1 run\n",
+        ),
+        (
+            &["run", "--threads", "0"],
+            "error: invalid value \"0\" for --threads: expected from 1 to 1024\n",
+        ),
+        (&["replay", &fixture("exp-restart.toml")], ""),
+        (
+            &["run", "--bogus"],
+            "error: unexpected argument '--bogus' found",
+        ),
+    ];
+    for (args, stderr) in cases {
+        let out = blastradius(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(stderr), "{args:?}: {err}");
+    }
+}
