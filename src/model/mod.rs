@@ -143,6 +143,40 @@ pub struct Validation {
     pub duration: SimDuration,
 }
 
+impl Validation {
+    /// Longest validation accepted: 2^53 ms (about 285,000 years) keeps time exact.
+    const MAX_SECS: f64 = 9.0e12;
+
+    /// Metadata of `metadata_at_last_restart` bytes that grew by `growth_per_year`
+    /// (compounded) for `since_last_full_restart`, validated at `throughput` bytes/s.
+    /// `None` unless the inputs are finite, non-negative, the throughput positive, and the
+    /// validation shorter than about 285,000 years.
+    pub fn new(
+        metadata_at_last_restart: f64,
+        growth_per_year: f64,
+        since_last_full_restart: SimDuration,
+        throughput: f64,
+    ) -> Option<Self> {
+        let finite = [metadata_at_last_restart, growth_per_year, throughput]
+            .iter()
+            .all(|x| x.is_finite() && *x >= 0.0);
+        if !finite || throughput <= 0.0 {
+            return None;
+        }
+        let years = since_last_full_restart.as_secs_f64() / (365.0 * 86_400.0);
+        let metadata_now = metadata_at_last_restart * (1.0 + growth_per_year).powf(years);
+        let secs = metadata_now / throughput;
+        (secs.is_finite() && secs < Self::MAX_SECS).then(|| Validation {
+            metadata_at_last_restart,
+            growth_per_year,
+            since_last_full_restart,
+            throughput,
+            metadata_now,
+            duration: SimDuration::from_secs_f64(secs),
+        })
+    }
+}
+
 /// A wall-clock time of day and a zone label, for printing timelines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clock {
