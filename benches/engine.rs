@@ -20,7 +20,13 @@ fn single_runs(c: &mut Criterion) {
     group.bench_function("s3-2017 as typed (full outage, 360 boots)", |b| {
         b.iter(|| {
             run += 1;
-            sim.run_input(input.count, input.selector, &mut run_rng(1, run), &mut Unobserved).events
+            sim.run_input(
+                input.count,
+                input.selector,
+                &mut run_rng(1, run),
+                &mut Unobserved,
+            )
+            .events
         })
     });
 
@@ -44,8 +50,14 @@ fn monte_carlo(c: &mut Criterion) {
     for threads in [1, 2] {
         group.bench_function(format!("{runs} runs, {threads} thread(s)"), |b| {
             b.iter(|| {
-                let plan = Plan { runs, seed: 1, threads };
-                montecarlo::run(&s3, plan, |_, _| Ok(()), |_| {}).expect("runs").outages
+                let plan = Plan {
+                    runs,
+                    seed: 1,
+                    threads,
+                };
+                montecarlo::run(&s3, plan, |_, _| Ok(()), |_| {})
+                    .expect("runs")
+                    .outages
             })
         });
     }

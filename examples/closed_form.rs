@@ -7,9 +7,16 @@ use blastradius::montecarlo::{self, Plan};
 use blastradius::scenario;
 
 fn main() -> Result<(), blastradius::Error> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/exp-restart.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/exp-restart.toml"
+    );
     let model = scenario::load(path)?;
-    let plan = Plan { runs: 20_000, seed: 42, threads: 2 };
+    let plan = Plan {
+        runs: 20_000,
+        seed: 42,
+        threads: 2,
+    };
     let acc = montecarlo::run(&model, plan, |_, _| Ok(()), |_| {})?;
 
     let (n, p, mean) = (50.0, 10.0, 60.0);
@@ -20,6 +27,9 @@ fn main() -> Result<(), blastradius::Error> {
     let se = (hi - lo) / 1000.0 / (2.0 * 1.959_964);
 
     println!("closed form {expected:.1} s, Monte Carlo {estimate:.1} s ± {se:.1} s (1 se)");
-    assert!((estimate - expected).abs() < 4.0 * se, "engine disagrees with the closed form");
+    assert!(
+        (estimate - expected).abs() < 4.0 * se,
+        "engine disagrees with the closed form"
+    );
     Ok(())
 }

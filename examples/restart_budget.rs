@@ -12,11 +12,20 @@ use blastradius::time::SimDuration;
 
 /// Mean recovery in hours of the as-typed input over `runs` runs.
 fn mean_recovery_hours(model: &Model, runs: u64) -> f64 {
-    let input = model.command.as_typed.clone().expect("s3-2017 pins the typed input");
+    let input = model
+        .command
+        .as_typed
+        .clone()
+        .expect("s3-2017 pins the typed input");
     let mut sim = Simulation::new(model);
     let total: f64 = (0..runs)
         .map(|run| {
-            let out = sim.run_input(input.count, input.selector, &mut run_rng(7, run), &mut Unobserved);
+            let out = sim.run_input(
+                input.count,
+                input.selector,
+                &mut run_rng(7, run),
+                &mut Unobserved,
+            );
             out.recovery.map_or(f64::NAN, |r| r.as_secs_f64() / 3600.0)
         })
         .sum();
@@ -32,7 +41,12 @@ fn variant(base: &Model, p: u64, years: f64) -> Model {
             s.parallelism = p.min(s.servers);
             if let Some(v) = &s.validation {
                 let since = SimDuration::from_secs_f64(years * 365.0 * 86_400.0);
-                s.validation = Validation::new(v.metadata_at_last_restart, v.growth_per_year, since, v.throughput);
+                s.validation = Validation::new(
+                    v.metadata_at_last_restart,
+                    v.growth_per_year,
+                    since,
+                    v.throughput,
+                );
             }
         }
     }
@@ -52,7 +66,10 @@ fn main() -> Result<(), blastradius::Error> {
     let mut table = Vec::new();
     for p in parallelism {
         print!("{:>22}", format!("parallelism {p}"));
-        let row: Vec<f64> = ages.iter().map(|&y| mean_recovery_hours(&variant(&base, p, y), 200)).collect();
+        let row: Vec<f64> = ages
+            .iter()
+            .map(|&y| mean_recovery_hours(&variant(&base, p, y), 200))
+            .collect();
         for h in &row {
             print!("{h:>10.2}");
         }
@@ -65,13 +82,19 @@ fn main() -> Result<(), blastradius::Error> {
                 assert!(row[j] >= row[j - 1], "older metadata cannot recover faster");
             }
             if i > 0 {
-                assert!(row[j] <= table[i - 1][j] + 1e-9, "more parallelism cannot recover slower");
+                assert!(
+                    row[j] <= table[i - 1][j] + 1e-9,
+                    "more parallelism cannot recover slower"
+                );
             }
         }
     }
     let parallelism_gain = table[0][3] - table[3][3];
     let drill_gain = table[2][3] - table[2][0];
     println!("at 6 years: 10→240 parallel saves {parallelism_gain:.2} h; restarting quarterly instead saves {drill_gain:.2} h");
-    assert!(drill_gain > parallelism_gain, "validation, not boot parallelism, dominates S3's recovery");
+    assert!(
+        drill_gain > parallelism_gain,
+        "validation, not boot parallelism, dominates S3's recovery"
+    );
     Ok(())
 }

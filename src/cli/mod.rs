@@ -108,8 +108,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     }
     if !args.quiet {
         eprintln!(
-            "{} runs in {elapsed:.2} s on {threads} threads: {:.0} runs/s, {:.0} events/s",
+            "{} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s, {:.0} events/s",
             acc.runs,
+            if threads == 1 { "" } else { "s" },
             acc.runs as f64 / elapsed,
             acc.events as f64 / elapsed
         );

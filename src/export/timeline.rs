@@ -91,7 +91,8 @@ impl Replay<'_> {
         let target = &m.node(cmd.target).name;
         let selector = cmd.selector_name(self.input.selector);
         writeln!(w)?;
-        writeln!(w, "meant:    remove {} servers from {target}", cmd.count)?;
+        let servers = if cmd.count == 1 { "server" } else { "servers" };
+        writeln!(w, "meant:    remove {} {servers} from {target}", cmd.count)?;
         writeln!(
             w,
             "typed:    count \"{}\", selector {selector}",

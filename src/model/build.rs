@@ -513,7 +513,11 @@ impl Checker<'_> {
             self.invalid(
                 v.metadata.span(),
                 &format!("{key}.metadata"),
-                format!("{} growing {}% a year for {since}", describe(v.metadata.get_ref()), growth * 100.0),
+                format!(
+                    "{} growing {}% a year for {since}",
+                    describe(v.metadata.get_ref()),
+                    growth * 100.0
+                ),
                 "metadata that can be validated in less than 285,000 years",
             )
         })
