@@ -3,6 +3,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use blastradius::engine::{Simulation, Unobserved};
+use std::sync::atomic::AtomicBool;
+
 use blastradius::montecarlo::{self, run_rng, Plan};
 use blastradius::scenario;
 
@@ -55,7 +57,7 @@ fn monte_carlo(c: &mut Criterion) {
                     seed: 1,
                     threads,
                 };
-                montecarlo::run(&s3, plan, |_, _| Ok(()), |_| {})
+                montecarlo::run(&s3, plan, None, &mut |_| {}, &AtomicBool::new(false))
                     .expect("runs")
                     .outages
             })

@@ -3,6 +3,8 @@
 //! average mean × ((n − P)/P + H_P) = 415.7 s. Runs 20,000 Monte Carlo runs and asserts
 //! that the estimate is within four standard errors of it.
 
+use std::sync::atomic::AtomicBool;
+
 use blastradius::montecarlo::{self, Plan};
 use blastradius::scenario;
 
@@ -17,7 +19,7 @@ fn main() -> Result<(), blastradius::Error> {
         seed: 42,
         threads: 2,
     };
-    let acc = montecarlo::run(&model, plan, |_, _| Ok(()), |_| {})?;
+    let acc = montecarlo::run(&model, plan, None, &mut |_| {}, &AtomicBool::new(false))?;
 
     let (n, p, mean) = (50.0, 10.0, 60.0);
     let harmonic: f64 = (1..=10).map(|k| 1.0 / f64::from(k)).sum();

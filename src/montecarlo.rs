@@ -1,7 +1,12 @@
 //! Many runs in parallel. Run `i` draws from its own ChaCha8 stream derived from
-//! (seed, i), and results are recorded in run order, so the output is the same bytes on
-//! any number of threads. Runs are processed in fixed-size chunks: memory stays bounded
-//! whatever `--runs` is, and a per-run sink (the CSV) sees the runs in order.
+//! (seed, i). Each worker thread keeps its own statistics; at the end they are merged in
+//! worker order, exactly (the statistics are integer counts and sums). Runs are processed
+//! in chunks of about a tenth of a second, each split into one contiguous slice per worker,
+//! so memory stays bounded whatever `--runs` is, a per-run sink (the CSV) sees every run
+//! in order, and a stop request is honoured within a chunk.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -12,8 +17,10 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::stats::Accumulator;
 
-/// Runs per chunk: big enough to keep every core busy, small enough to bound memory.
-const CHUNK: u64 = 16_384;
+/// How long one chunk should take: short enough to stop promptly and update progress.
+const CHUNK_TIME: Duration = Duration::from_millis(100);
+/// Runs per worker in the first chunk, before the speed is known.
+const FIRST_SLICE: u64 = 256;
 
 /// The random stream of run `run`: ChaCha8 keyed by `seed`, on stream number `run`.
 /// ChaCha8 is specified independently of this crate and of the platform.
@@ -34,45 +41,89 @@ pub struct Plan {
     pub threads: usize,
 }
 
-/// Runs `plan` on `model`. `each` sees every run's outcome in run order (it may stop the
-/// batch with an error); `progress` is told how many runs are done after each chunk.
+/// A per-run callback: sees every run's outcome in run order and may stop the batch.
+pub type Sink<'a> = &'a mut dyn FnMut(u64, &Outcome) -> Result<(), Error>;
+
+/// One worker's simulator and statistics, kept across chunks.
+struct Worker<'m> {
+    sim: Simulation<'m>,
+    acc: Accumulator,
+    kept: Vec<Outcome>,
+}
+
+impl Worker<'_> {
+    fn run(&mut self, model: &Model, seed: u64, runs: std::ops::Range<u64>, keep: bool) {
+        self.kept.clear();
+        for run in runs {
+            let outcome = self
+                .sim
+                .run_random(&mut run_rng(seed, run), &mut Unobserved);
+            self.acc.record(model, outcome);
+            if keep {
+                self.kept.push(outcome.clone());
+            }
+        }
+    }
+}
+
+/// Runs `plan` on `model`. `sink`, if given, sees each outcome in run order; `progress`
+/// is told how many runs are done after each chunk. If `stop` becomes true the batch ends
+/// after the current chunk: the statistics then cover runs `0..runs` with `runs` less
+/// than asked.
 pub fn run(
     model: &Model,
     plan: Plan,
-    mut each: impl FnMut(u64, &Outcome) -> Result<(), Error>,
-    mut progress: impl FnMut(u64),
+    mut sink: Option<Sink<'_>>,
+    progress: &mut dyn FnMut(u64),
+    stop: &AtomicBool,
 ) -> Result<Accumulator, Error> {
+    let threads = plan.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Threads {
-            threads: plan.threads,
+            threads,
             message: e.to_string(),
         })?;
-    let mut total = Accumulator::new(model);
+    let mut workers: Vec<Worker> = (0..threads)
+        .map(|_| Worker {
+            sim: Simulation::new(model),
+            acc: Accumulator::new(model),
+            kept: Vec::new(),
+        })
+        .collect();
+    let keep = sink.is_some();
+    let mut slice = FIRST_SLICE;
     let mut start = 0;
-    let mut outcomes: Vec<Outcome> = Vec::new();
-    while start < plan.runs {
-        let end = plan.runs.min(start + CHUNK);
+    while start < plan.runs && !stop.load(Ordering::Relaxed) {
+        let end = plan
+            .runs
+            .min(start.saturating_add(slice.saturating_mul(threads as u64)));
+        let began = Instant::now();
+        let per_worker = (end - start).div_ceil(threads as u64);
         pool.install(|| {
-            (0..(end - start) as usize)
-                .into_par_iter()
-                .with_min_len(64)
-                .map_init(
-                    || Simulation::new(model),
-                    |sim, i| {
-                        let mut rng = run_rng(plan.seed, start + i as u64);
-                        sim.run_random(&mut rng, &mut Unobserved).clone()
-                    },
-                )
-                .collect_into_vec(&mut outcomes);
+            workers.par_iter_mut().enumerate().for_each(|(w, worker)| {
+                let lo = (start + w as u64 * per_worker).min(end);
+                let hi = (lo + per_worker).min(end);
+                worker.run(model, plan.seed, lo..hi, keep);
+            })
         });
-        for (run, outcome) in (start..end).zip(&outcomes) {
-            total.record(model, outcome);
-            each(run, outcome)?;
+        if let Some(sink) = sink.as_mut() {
+            let outcomes = workers.iter().flat_map(|w| &w.kept);
+            for (run, outcome) in (start..end).zip(outcomes) {
+                sink(run, outcome)?;
+            }
         }
         progress(end);
+        // Aim the next chunk at CHUNK_TIME, growing at most fourfold at a time.
+        let took = began.elapsed().as_secs_f64().max(1e-6);
+        let ideal = (slice as f64 * CHUNK_TIME.as_secs_f64() / took) as u64;
+        slice = ideal.clamp(1, slice.saturating_mul(4));
         start = end;
+    }
+    let mut total = Accumulator::new(model);
+    for worker in &workers {
+        total.merge(&worker.acc);
     }
     Ok(total)
 }

@@ -6,6 +6,7 @@ mod args;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use clap::Parser;
@@ -80,17 +81,25 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     };
     let bar = progress_bar(args.runs, args.quiet);
     let started = Instant::now();
+    let mut write_row = |run: u64, outcome: &crate::engine::Outcome| match (&mut csv, &args.csv) {
+        (Some(csv), Some(path)) => csv.row(run, outcome).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        }),
+        _ => Ok(()),
+    };
+    let sink: Option<montecarlo::Sink> = if args.csv.is_some() {
+        Some(&mut write_row)
+    } else {
+        None
+    };
+    let stop = AtomicBool::new(false);
     let acc = montecarlo::run(
         &model,
         plan,
-        |run, outcome| match (&mut csv, &args.csv) {
-            (Some(csv), Some(path)) => csv.row(run, outcome).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            }),
-            _ => Ok(()),
-        },
-        |done| bar.set_position(done),
+        sink,
+        &mut |done| bar.set_position(done),
+        &stop,
     )?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
