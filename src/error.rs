@@ -54,6 +54,14 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// The user interrupted a batch; what was done has been reported and written.
+    #[error("interrupted after {done} of {asked} runs; the summary and output files cover the runs done")]
+    Interrupted {
+        /// Runs completed.
+        done: u64,
+        /// Runs asked for.
+        asked: u64,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {
@@ -65,9 +73,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// 2 for bad input (scenario or command line), 1 for everything else.
+    /// 2 for bad input (scenario or command line), 130 after an interruption (as a shell
+    /// reports SIGINT), 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Interrupted { .. } => 130,
             Error::Scenario(_)
             | Error::UnknownScenario { .. }
             | Error::InvalidOption { .. }

@@ -540,14 +540,18 @@ fn duplicate_node_name() {
 
 #[test]
 fn command_line_misuse_exits_2() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["run", "--runs", "1000000000000000"],
+            "error: invalid value \"1000000000000000\" for --runs: expected from 1 to 1000000000000 runs\n",
+        ),
         (
             &["run", "nosuch"],
             "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017)\n",
         ),
         (
             &["run", "--runs", "0"],
-            "error: invalid value \"0\" for --runs: expected at least 1 run\n",
+            "error: invalid value \"0\" for --runs: expected from 1 to 1000000000000 runs\n",
         ),
         (
             &["run", "--threads", "0"],
@@ -565,4 +569,119 @@ fn command_line_misuse_exits_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.starts_with(stderr), "{args:?}: {err}");
     }
+}
+
+// ---------------------------------------------------------------- interruption
+
+/// Starts a batch that would take hours, with CSV and JSON output in `dir`.
+#[cfg(unix)]
+fn start_long_batch(dir: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .args([
+            "run",
+            "--runs",
+            "100000000000",
+            "--threads",
+            "2",
+            "--csv",
+            "runs.csv",
+            "--json",
+            "sum.json",
+        ])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill {sig} failed");
+}
+
+/// Waits at most 30 s for `child` to end.
+#[cfg(unix)]
+fn wait_briefly(mut child: std::process::Child) -> Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the process did not stop within 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_promptly_and_writes_the_runs_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = start_long_batch(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    signal(&child, "-INT");
+    let stopped_at = std::time::Instant::now();
+    let out = wait_briefly(child);
+    assert!(
+        stopped_at.elapsed().as_secs_f64() < 5.0,
+        "stopping took {:?}",
+        stopped_at.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("PARTIAL"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: interrupted after"));
+
+    let report = json_file(&dir.path().join("sum.json"));
+    assert_eq!(report["complete"], false);
+    let runs = report["runs"].as_u64().unwrap();
+    assert!(runs > 0 && runs < 100_000_000_000, "{runs} runs");
+
+    let csv = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    assert!(csv.ends_with('\n'), "the last row is whole");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len() as u64,
+        runs + 1,
+        "a header and one row per run done"
+    );
+    let fields = lines[0].split(',').count();
+    assert!(
+        lines.iter().all(|l| l.split(',').count() == fields),
+        "no partial row"
+    );
+    assert!(lines.last().unwrap().starts_with(&format!("{},", runs - 1)));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_never_leaves_a_truncated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let previous = "an earlier, complete file\n";
+    std::fs::write(dir.path().join("runs.csv"), previous).unwrap();
+    let child = start_long_batch(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    signal(&child, "-KILL");
+    let out = wait_briefly(child);
+    assert_eq!(out.status.code(), None, "killed by a signal");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("runs.csv")).unwrap(),
+        previous
+    );
+    assert!(!dir.path().join("sum.json").exists());
 }

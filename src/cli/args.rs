@@ -91,15 +91,17 @@ impl Default for RunArgs {
 
 /// Most threads accepted.
 const MAX_THREADS: usize = 1024;
+/// Most runs accepted in one batch: about a week at a million runs a second.
+const MAX_RUNS: u64 = 1_000_000_000_000;
 
 impl RunArgs {
-    /// Checks the values clap cannot: runs ≥ 1, 1 ≤ threads ≤ 1024.
+    /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024.
     pub fn threads(&self) -> Result<usize, Error> {
-        if self.runs == 0 {
+        if !(1..=MAX_RUNS).contains(&self.runs) {
             return Err(Error::InvalidOption {
                 option: "--runs",
-                value: "0".into(),
-                expected: "at least 1 run".into(),
+                value: self.runs.to_string(),
+                expected: format!("from 1 to {MAX_RUNS} runs"),
             });
         }
         match self.threads {

@@ -5,8 +5,9 @@ mod args;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
@@ -14,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 pub use args::{Cli, Command, ReplayArgs, RunArgs};
 
-use crate::engine::{Simulation, Unobserved};
+use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
 use crate::export::{csv::RunsCsv, json, text, timeline::Replay, AtomicFile};
 use crate::model::{Model, NodeKind};
@@ -70,30 +71,17 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         threads,
     };
     let mut csv = match &args.csv {
-        Some(path) => {
-            let file = AtomicFile::create(path)?;
-            Some(RunsCsv::new(&model, file).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?)
-        }
+        Some(path) => Some(CsvOutput::create(&model, path)?),
         None => None,
     };
+    let stop = stop_on_ctrl_c();
     let bar = progress_bar(args.runs, args.quiet);
     let started = Instant::now();
-    let mut write_row = |run: u64, outcome: &crate::engine::Outcome| match (&mut csv, &args.csv) {
-        (Some(csv), Some(path)) => csv.row(run, outcome).map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        }),
-        _ => Ok(()),
+    let mut sink = |run: u64, outcome: &Outcome| match csv.as_mut() {
+        Some(csv) => csv.row(run, outcome),
+        None => Ok(()),
     };
-    let sink: Option<montecarlo::Sink> = if args.csv.is_some() {
-        Some(&mut write_row)
-    } else {
-        None
-    };
-    let stop = AtomicBool::new(false);
+    let sink: Option<montecarlo::Sink> = args.csv.as_ref().map(|_| &mut sink as montecarlo::Sink);
     let acc = montecarlo::run(
         &model,
         plan,
@@ -103,12 +91,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     )?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    if let (Some(csv), Some(path)) = (csv, &args.csv) {
-        let file = csv.finish().map_err(|source| Error::Write {
-            path: path.clone(),
-            source,
-        })?;
-        file.commit()?;
+    // Everything below also runs after Ctrl-C: the runs done are reported and written.
+    if let Some(csv) = csv {
+        csv.commit()?;
     }
     let report = Report::new(&model, &plan, &acc);
     text::write_summary(out, &report).map_err(stdout_error)?;
@@ -124,7 +109,64 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
             acc.events as f64 / elapsed
         );
     }
+    if acc.runs < plan.runs {
+        return Err(Error::Interrupted {
+            done: acc.runs,
+            asked: plan.runs,
+        });
+    }
     Ok(())
+}
+
+/// The per-run CSV, written to a temporary file and renamed into place when committed.
+struct CsvOutput<'m> {
+    path: PathBuf,
+    csv: RunsCsv<'m, AtomicFile>,
+}
+
+impl<'m> CsvOutput<'m> {
+    fn create(model: &'m Model, path: &Path) -> Result<Self, Error> {
+        let csv =
+            RunsCsv::new(model, AtomicFile::create(path)?).map_err(|e| write_error(path, e))?;
+        Ok(CsvOutput {
+            path: path.to_path_buf(),
+            csv,
+        })
+    }
+
+    fn row(&mut self, run: u64, outcome: &Outcome) -> Result<(), Error> {
+        self.csv
+            .row(run, outcome)
+            .map_err(|e| write_error(&self.path, e))
+    }
+
+    fn commit(self) -> Result<(), Error> {
+        self.csv
+            .finish()
+            .map_err(|e| write_error(&self.path, e))?
+            .commit()
+    }
+}
+
+fn write_error(path: &Path, source: io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A flag that the first Ctrl-C raises (the batch then stops after its current chunk and
+/// reports what it did); a second Ctrl-C ends the process at once.
+fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // Without a handler (one was set already), Ctrl-C keeps its default: end the process.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    stop
 }
 
 fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {

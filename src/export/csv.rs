@@ -13,10 +13,16 @@ pub struct RunsCsv<'m, W: Write> {
     model: &'m Model,
     nodes: Vec<NodeId>,
     out: csv::Writer<W>,
+    buf: String,
 }
 
-fn secs(d: SimDuration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+/// Seconds with exactly three decimals, from whole milliseconds (no floating point).
+fn secs(buf: &mut String, d: SimDuration) -> &str {
+    use std::fmt::Write as _;
+    buf.clear();
+    let ms = d.as_millis();
+    let _ = write!(buf, "{}.{:03}", ms / 1000, ms % 1000);
+    buf
 }
 
 impl<'m, W: Write> RunsCsv<'m, W> {
@@ -42,7 +48,12 @@ impl<'m, W: Write> RunsCsv<'m, W> {
                 .map(|&id| format!("downtime_s.{}", model.node(id).name)),
         );
         out.write_record(&header)?;
-        Ok(RunsCsv { model, nodes, out })
+        Ok(RunsCsv {
+            model,
+            nodes,
+            out,
+            buf: String::new(),
+        })
     }
 
     /// Writes one run's row.
@@ -50,18 +61,23 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         let selector = o
             .selector
             .map_or("", |s| self.model.command.selector_name(s));
-        let mut record = vec![
-            run.to_string(),
-            o.count_typed.to_string(),
-            selector.to_string(),
-            u8::from(o.outage).to_string(),
-            o.servers_removed.to_string(),
-            o.cascade_depth.to_string(),
-            o.recovery.map(secs).unwrap_or_default(),
-            u8::from(o.horizon_hit).to_string(),
-        ];
-        record.extend(self.nodes.iter().map(|id| secs(o.nodes[id.0].downtime)));
-        self.out.write_record(&record)?;
+        let mut int = itoa::Buffer::new();
+        let out = &mut self.out;
+        out.write_field(int.format(run))?;
+        out.write_field(int.format(o.count_typed))?;
+        out.write_field(selector)?;
+        out.write_field(if o.outage { "1" } else { "0" })?;
+        out.write_field(int.format(o.servers_removed))?;
+        out.write_field(int.format(o.cascade_depth))?;
+        match o.recovery {
+            Some(r) => out.write_field(secs(&mut self.buf, r))?,
+            None => out.write_field("")?,
+        }
+        out.write_field(if o.horizon_hit { "1" } else { "0" })?;
+        for id in &self.nodes {
+            out.write_field(secs(&mut self.buf, o.nodes[id.0].downtime))?;
+        }
+        out.write_record(None::<&[u8]>)?;
         Ok(())
     }
 
