@@ -5,6 +5,7 @@
 //! to the system is the engine's business.
 
 use rand::Rng;
+use rand_distr::{Binomial, Distribution};
 
 use crate::model::NodeId;
 
@@ -133,15 +134,30 @@ fn pick<R: Rng + ?Sized>(choices: &[u8], fallback: u8, rng: &mut R) -> u8 {
     }
 }
 
-/// What a wrong selector matches: a share of the removal per subsystem.
+/// What a wrong selector matches: the typed count shared among subsystems (`hits`), and
+/// hosts matched by pattern whatever the count (`each`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectorMatch {
     /// Name used in `as_typed.selector` and in reports.
     pub name: String,
     /// Relative likelihood among the wrong selectors.
     pub weight: f64,
-    /// Subsystems hit and their share of the removed servers, in parts per million.
+    /// Subsystems hit and their share of the typed count, in parts per million.
     pub hits: Vec<(NodeId, u64)>,
+    /// Subsystems of which each server is matched, and so removed, independently with
+    /// this probability; with the subsystem's server count.
+    pub each: Vec<EachServer>,
+}
+
+/// Every server of a subsystem matched independently with probability `share`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EachServer {
+    /// The subsystem.
+    pub node: NodeId,
+    /// Its servers.
+    pub servers: u64,
+    /// Probability that one server matches.
+    pub share: f64,
 }
 
 /// How the target goes wrong: with `probability`, the selector matches one of `matches`.
@@ -230,12 +246,27 @@ impl Command {
     }
 
     /// How many servers of which subsystem the tool is asked to remove: `count` shared
-    /// among the matched subsystems by largest remainder (ties to the earlier one).
-    pub fn removal(&self, count: u64, selector: Selector, out: &mut Vec<(NodeId, u64)>) {
+    /// among the `hits` subsystems by largest remainder (ties to the earlier one), then a
+    /// binomial draw for each `each` subsystem.
+    pub fn removal<R: Rng + ?Sized>(
+        &self,
+        count: u64,
+        selector: Selector,
+        rng: &mut R,
+        out: &mut Vec<(NodeId, u64)>,
+    ) {
         out.clear();
         match selector {
             Selector::Intended => out.push((self.target, count)),
-            Selector::Wrong(i) => apportion(count, &self.target_typos.matches[i].hits, out),
+            Selector::Wrong(i) => {
+                let m = &self.target_typos.matches[i];
+                apportion(count, &m.hits, out);
+                for e in &m.each {
+                    // Checked at build: 0 ≤ share ≤ 1, so the distribution always exists.
+                    let matched = Binomial::new(e.servers, e.share).map_or(0, |b| b.sample(rng));
+                    out.push((e.node, matched));
+                }
+            }
         }
     }
 
@@ -362,5 +393,82 @@ mod tests {
             out.iter().map(|x| u128::from(x.1)).sum::<u128>(),
             u128::from(u64::MAX)
         );
+    }
+
+    /// Pearson's chi-square statistic of observed counts against expected probabilities.
+    fn chi_square(observed: &[u64], expected: &[f64]) -> f64 {
+        let n: u64 = observed.iter().sum();
+        observed
+            .iter()
+            .zip(expected)
+            .map(|(&o, &p)| {
+                let e = p * n as f64;
+                (o as f64 - e).powi(2) / e
+            })
+            .sum()
+    }
+
+    #[test]
+    fn keystroke_errors_follow_their_specified_probabilities() {
+        // One keystroke ("5"), error probability 0.3, kinds weighted 3:2:3:1 (transposition
+        // needs a next key, so it cannot happen here). Classes: no error, and each kind,
+        // told apart by what was typed. 4 degrees of freedom: the 0.1 % critical value is
+        // 18.47, so a correct generator fails this once in a thousand seeds.
+        let model = NumberTypos {
+            per_keystroke: 0.3,
+            weights: [3.0, 2.0, 3.0, 1.0, 5.0],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(2017);
+        let mut counts = [0u64; 5];
+        let mut out = Vec::new();
+        for _ in 0..200_000 {
+            model.type_digits(b"5", &mut rng, &mut out);
+            let class = match out.as_slice() {
+                b"5" => 0,
+                b"55" => 1,
+                b"" => 2,
+                b"4" | b"6" => 3,
+                b"45" | b"54" | b"56" | b"65" => 4,
+                other => panic!("impossible typing {other:?}"),
+            };
+            counts[class] += 1;
+        }
+        let p = 0.3 / 9.0;
+        let expected = [0.7, 3.0 * p, 2.0 * p, 3.0 * p, p];
+        let chi2 = chi_square(&counts, &expected);
+        assert!(chi2 < 18.47, "chi-square {chi2} for {counts:?}");
+    }
+
+    #[test]
+    fn transposition_and_two_key_counts_follow_their_probabilities() {
+        // "12" with only transposition and duplication (1:1), error probability 0.2.
+        // The first key errs with 0.2: half swap ("21", consuming the second key), half
+        // double it ("11" then the second key, itself erring with 0.2 by duplication only,
+        // as it has no next key). Classes: 12, 21, 112, 1122, 122.
+        let mut weights = [0.0; 5];
+        weights[TypoKind::Duplicate as usize] = 1.0;
+        weights[TypoKind::Transpose as usize] = 1.0;
+        let model = NumberTypos {
+            per_keystroke: 0.2,
+            weights,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(41);
+        let mut counts = [0u64; 5];
+        let mut out = Vec::new();
+        for _ in 0..200_000 {
+            model.type_digits(b"12", &mut rng, &mut out);
+            let class = match out.as_slice() {
+                b"12" => 0,
+                b"21" => 1,
+                b"112" => 2,
+                b"1122" => 3,
+                b"122" => 4,
+                other => panic!("impossible typing {other:?}"),
+            };
+            counts[class] += 1;
+        }
+        let expected = [0.8 * 0.8, 0.1, 0.1 * 0.8, 0.1 * 0.2, 0.8 * 0.2];
+        let chi2 = chi_square(&counts, &expected);
+        assert!(chi2 < 18.47, "chi-square {chi2} for {counts:?}");
     }
 }

@@ -365,6 +365,25 @@ fn unwritable_output_fails_cleanly_without_a_file() {
     assert!(!json.exists());
 }
 
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    // Renaming a finished temporary file over /dev/null would replace the device.
+    ok(&blastradius(&[
+        "run",
+        "--runs",
+        "100",
+        "-q",
+        "--json",
+        "/dev/null",
+        "--csv",
+        "/dev/null",
+    ]));
+    let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null is still a device");
+}
+
 // ---------------------------------------------------------------- bad input
 
 const BASE: &str = r#"[scenario]

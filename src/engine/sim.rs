@@ -119,7 +119,7 @@ impl<'m> Simulation<'m> {
         self.reset(count, selector);
         self.model
             .command
-            .removal(count, selector, &mut self.removal);
+            .removal(count, selector, rng, &mut self.removal);
         for &(node, servers) in &self.removal {
             self.queue
                 .push(SimTime::ZERO, Event::Remove { node, servers });

@@ -15,29 +15,46 @@ use crate::error::Error;
 
 /// A file written to a temporary name in the same folder and renamed into place only when
 /// complete, so a crash, a kill or an error never leaves a truncated file at `path`.
+/// A path that exists and is not a regular file (`/dev/stdout`, a pipe) is written directly.
 pub struct AtomicFile {
     path: PathBuf,
-    writer: BufWriter<NamedTempFile>,
+    target: Target,
+}
+
+enum Target {
+    Temporary(BufWriter<NamedTempFile>),
+    Direct(BufWriter<std::fs::File>),
 }
 
 impl AtomicFile {
     /// Starts writing what will become `path`.
     pub fn create(path: &Path) -> Result<Self, Error> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
+        let fail = |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
         };
-        let file = tempfile::Builder::new()
-            .prefix(".blastradius-")
-            .suffix(".partial")
-            .tempfile_in(dir)
-            .map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        let target = if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            Target::Direct(BufWriter::new(file))
+        } else {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let file = tempfile::Builder::new()
+                .prefix(".blastradius-")
+                .suffix(".partial")
+                .tempfile_in(dir)
+                .map_err(fail)?;
+            Target::Temporary(BufWriter::new(file))
+        };
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            writer: BufWriter::new(file),
+            target,
         })
     }
 
@@ -48,9 +65,14 @@ impl AtomicFile {
             path: path.clone(),
             source,
         };
-        let file = self.writer.into_inner().map_err(|e| fail(e.into_error()))?;
-        file.as_file().sync_all().map_err(fail)?;
-        file.persist(&path).map_err(|e| fail(e.error))?;
+        match self.target {
+            Target::Temporary(writer) => {
+                let file = writer.into_inner().map_err(|e| fail(e.into_error()))?;
+                file.as_file().sync_all().map_err(fail)?;
+                file.persist(&path).map_err(|e| fail(e.error))?;
+            }
+            Target::Direct(mut writer) => writer.flush().map_err(fail)?,
+        }
         Ok(())
     }
 
@@ -71,13 +93,20 @@ impl AtomicFile {
         })?;
         file.commit()
     }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::Temporary(w) => w,
+            Target::Direct(w) => w,
+        }
+    }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        self.writer().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush()
+        self.writer().flush()
     }
 }

@@ -12,7 +12,7 @@ use crate::scenario::units::{self, DURATION_FORMAT, PERCENT_FORMAT, RATE_FORMAT,
 use crate::scenario::{ScenarioError, ScenarioErrorKind};
 use crate::time::SimDuration;
 use crate::typo::{
-    read_count, Command, NumberTypos, SelectorMatch, TargetTypos, TypedInput, TypoKind,
+    read_count, Command, EachServer, NumberTypos, SelectorMatch, TargetTypos, TypedInput, TypoKind,
 };
 
 /// Most servers one subsystem may have: each server's boot is simulated.
@@ -680,26 +680,61 @@ impl Checker<'_> {
                 None => 1.0,
             };
             let mut hits = Vec::new();
-            let mut total = 0.0;
-            for (name, share) in m.hits.get_ref() {
-                let hit_key = format!("{key}.hits.{}", name.get_ref());
-                let id = self.subsystem_ref(&format!("{key}.hits"), name, nodes, resolve)?;
-                let f = self.with_units(&hit_key, share, PERCENT_FORMAT, units::parse_percent)?;
-                total += f;
-                hits.push((id, (f * 1e6).round() as u64));
+            if let Some(table) = &m.hits {
+                let mut total = 0.0;
+                for (name, share) in table.get_ref() {
+                    let id = self.subsystem_ref(&format!("{key}.hits"), name, nodes, resolve)?;
+                    let hit_key = format!("{key}.hits.{}", name.get_ref());
+                    let f =
+                        self.with_units(&hit_key, share, PERCENT_FORMAT, units::parse_percent)?;
+                    total += f;
+                    hits.push((id, (f * 1e6).round() as u64));
+                }
+                if (total - 1.0).abs() > 1e-6 {
+                    return Err(self.invalid(
+                        table.span(),
+                        &format!("{key}.hits"),
+                        format!("shares adding up to {:.4}%", total * 100.0),
+                        "shares of the typed count that add up to 100%",
+                    ));
+                }
             }
-            if (total - 1.0).abs() > 1e-6 {
+            let mut each = Vec::new();
+            for (name, share) in m.each.iter().flat_map(|t| t.get_ref()) {
+                let node = self.subsystem_ref(&format!("{key}.each"), name, nodes, resolve)?;
+                let each_key = format!("{key}.each.{}", name.get_ref());
+                let f = self.with_units(&each_key, share, PERCENT_FORMAT, units::parse_percent)?;
+                if f > 1.0 {
+                    return Err(self.invalid(
+                        share.span(),
+                        &each_key,
+                        describe(share.get_ref()),
+                        "a share of its servers from 0% to 100%",
+                    ));
+                }
+                let servers = match &nodes[node.0].kind {
+                    NodeKind::Subsystem(s) => s.servers,
+                    _ => 0,
+                };
+                each.push(EachServer {
+                    node,
+                    servers,
+                    share: f,
+                });
+            }
+            if hits.is_empty() && each.is_empty() {
                 return Err(self.invalid(
-                    m.hits.span(),
-                    &format!("{key}.hits"),
-                    format!("shares adding up to {:.4}%", total * 100.0),
-                    "shares of the removed servers that add up to 100%",
+                    m.name.span(),
+                    &key,
+                    "a match that hits nothing".into(),
+                    "`hits` (shares of the typed count) or `each` (shares of a subsystem's servers), or both",
                 ));
             }
             matches.push(SelectorMatch {
                 name: m.name.get_ref().clone(),
                 weight,
                 hits,
+                each,
             });
         }
         if probability > 0.0 && matches.iter().all(|m| m.weight == 0.0) {

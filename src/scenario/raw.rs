@@ -138,7 +138,8 @@ pub(crate) struct RawTargetTypos {
 pub(crate) struct RawMatch {
     pub name: Spanned<String>,
     pub weight: Option<Spanned<f64>>,
-    pub hits: Spanned<Named<Loose>>,
+    pub hits: Option<Spanned<Named<Loose>>>,
+    pub each: Option<Spanned<Named<Loose>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,155 @@
+//! Statistical validation: models with known answers, checked against Monte Carlo
+//! estimates, and the confidence intervals' own coverage.
+//!
+//! Every check uses fixed seeds, so it gives the same answer every time. The tolerances are
+//! set so that, over seeds, a correct engine would fail a check with the probability noted
+//! beside it. The `thorough_*` tests (ignored by default) repeat the coverage checks with ten
+//! times the batches and tighter bounds: `cargo test --release --test validation -- --ignored`.
+
+use std::sync::atomic::AtomicBool;
+
+use blastradius::model::Model;
+use blastradius::montecarlo::{self, Plan};
+use blastradius::scenario;
+use blastradius::stats::{wilson, Accumulator};
+
+fn fixture(name: &str) -> Model {
+    scenario::load(&format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture loads")
+}
+
+fn batch(model: &Model, runs: u64, seed: u64) -> Accumulator {
+    let plan = Plan {
+        runs,
+        seed,
+        threads: 1,
+    };
+    montecarlo::run(model, plan, None, &mut |_| {}, &AtomicBool::new(false)).expect("runs")
+}
+
+fn node(model: &Model, name: &str) -> usize {
+    model.find(name).expect("node exists").index()
+}
+
+fn binomial_cdf(n: u64, p: f64, k: u64) -> f64 {
+    let mut term = (1.0 - p).powi(n as i32); // P(X = 0)
+    let mut sum = term;
+    for j in 1..=k {
+        term *= (n - j + 1) as f64 / j as f64 * p / (1.0 - p);
+        sum += term;
+    }
+    sum
+}
+
+#[test]
+fn k_of_n_rule_under_binomial_removal() {
+    // Fails when Binomial(20, 0.2) ≥ 6. False failure (4 standard errors): 6e-5.
+    let expected = 1.0 - binomial_cdf(20, 0.2, 5);
+    assert!((expected - 0.195_792).abs() < 1e-6, "{expected}");
+    let model = fixture("k-of-n.toml");
+    let runs = 40_000;
+    let acc = batch(&model, runs, 11);
+    let down = acc.nodes[node(&model, "fleet")].down_runs;
+    let estimate = down as f64 / runs as f64;
+    let se = (expected * (1.0 - expected) / runs as f64).sqrt();
+    assert!(
+        (estimate - expected).abs() < 4.0 * se,
+        "{estimate} vs {expected}"
+    );
+    let mean_removed = acc.servers_removed.mean().unwrap();
+    assert!(
+        (mean_removed - 4.0).abs() < 4.0 * (20.0 * 0.2 * 0.8 / runs as f64).sqrt(),
+        "{mean_removed}"
+    );
+}
+
+/// Share of `batches` batches whose 95 % interval for P(`name` unavailable) holds `p`.
+fn wilson_coverage(model: &Model, name: &str, p: f64, batches: u64, runs: u64) -> f64 {
+    let id = node(model, name);
+    let hits = (0..batches)
+        .filter(|b| {
+            let acc = batch(model, runs, 1_000 + b);
+            let [lo, hi] = wilson(acc.nodes[id].down_runs, acc.runs);
+            lo <= p && p <= hi
+        })
+        .count();
+    hits as f64 / batches as f64
+}
+
+/// Share of batches whose 95 % interval for the mean recovery time holds `mean_s`.
+fn mean_coverage(model: &Model, mean_s: f64, batches: u64, runs: u64) -> f64 {
+    let hits = (0..batches)
+        .filter(|b| {
+            let acc = batch(model, runs, 5_000 + b);
+            let [lo, hi] = acc.recovery.mean_ci95().expect("enough runs");
+            lo <= mean_s * 1000.0 && mean_s * 1000.0 <= hi
+        })
+        .count();
+    hits as f64 / batches as f64
+}
+
+fn exp_restart_mean() -> f64 {
+    let harmonic: f64 = (1..=10).map(|k| 1.0 / k as f64).sum();
+    60.0 * (4.0 + harmonic)
+}
+
+#[test]
+fn wilson_intervals_cover_about_95_percent() {
+    // 300 batches of 400 runs of an event with probability 1/4. The coverage estimate has
+    // a standard error of 1.3 %; the bounds are 3 of them either side (false failure 0.3 %).
+    let coverage = wilson_coverage(&fixture("series-parallel.toml"), "parallel", 0.25, 300, 400);
+    assert!((0.911..=0.989).contains(&coverage), "coverage {coverage}");
+}
+
+#[test]
+fn mean_intervals_cover_about_95_percent() {
+    // 200 batches of 100 restarts; the normal approximation on a skewed makespan may
+    // undercover slightly, so the lower bound allows 3.5 standard errors (5.4 %).
+    let coverage = mean_coverage(&fixture("exp-restart.toml"), exp_restart_mean(), 200, 100);
+    assert!((0.896..=0.996).contains(&coverage), "coverage {coverage}");
+}
+
+#[test]
+#[ignore = "thorough: about a minute in release"]
+fn thorough_wilson_coverage() {
+    let coverage = wilson_coverage(
+        &fixture("series-parallel.toml"),
+        "parallel",
+        0.25,
+        3_000,
+        1_000,
+    );
+    assert!((0.938..=0.962).contains(&coverage), "coverage {coverage}");
+}
+
+#[test]
+#[ignore = "thorough: about a minute in release"]
+fn thorough_mean_coverage() {
+    let coverage = mean_coverage(&fixture("exp-restart.toml"), exp_restart_mean(), 2_000, 400);
+    assert!((0.935..=0.965).contains(&coverage), "coverage {coverage}");
+}
+
+#[test]
+#[ignore = "thorough: about a minute in release"]
+fn thorough_closed_forms() {
+    let model = fixture("exp-restart.toml");
+    let acc = batch(&model, 1_000_000, 3);
+    let [lo, hi] = acc.recovery.mean_ci95().unwrap();
+    let se = (hi - lo) / 2.0 / 1.959_964;
+    let mean = acc.recovery.mean().unwrap();
+    assert!(
+        (mean - exp_restart_mean() * 1000.0).abs() < 4.0 * se,
+        "{mean}"
+    );
+    let model = fixture("k-of-n.toml");
+    let acc = batch(&model, 2_000_000, 4);
+    let p = acc.nodes[node(&model, "fleet")].down_runs as f64 / acc.runs as f64;
+    let expected = 1.0 - binomial_cdf(20, 0.2, 5);
+    assert!(
+        (p - expected).abs() < 4.0 * (expected * (1.0 - expected) / acc.runs as f64).sqrt(),
+        "{p}"
+    );
+}
