@@ -4,6 +4,7 @@
 //! - [`scenario`]: reading a scenario (TOML) and reporting errors at their position;
 //! - [`model`]: the checked model the engine runs, built once from a scenario;
 //! - [`typo`]: the operator's command and how it is mistyped;
+//! - [`safeguard`]: what the operator's tool does to stop or limit a wrong removal;
 //! - [`engine`]: one run, as a discrete-event simulation with integer time;
 //! - [`montecarlo`]: many runs in parallel, deterministic on any thread count;
 //! - [`stats`] and [`report`]: streaming statistics and the summary built from them;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod model;
 pub mod montecarlo;
 pub mod report;
+pub mod safeguard;
 pub mod scenario;
 pub mod stats;
 pub mod time;

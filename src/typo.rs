@@ -8,6 +8,7 @@ use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
 use crate::model::NodeId;
+use crate::safeguard::Safeguards;
 
 /// The kinds of keystroke error, in the order used for weights and reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -179,7 +180,7 @@ pub enum Selector {
 }
 
 /// The operator's command, as meant and as it can go wrong.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Command {
     /// What the playbook step is for.
     pub description: String,
@@ -193,6 +194,8 @@ pub struct Command {
     pub target_typos: TargetTypos,
     /// The input as it was typed on the day, for `replay`.
     pub as_typed: Option<TypedInput>,
+    /// What the tool does to stop or limit a wrong removal.
+    pub safeguards: Safeguards,
 }
 
 /// One typed input: the count as typed and the selector it matched.

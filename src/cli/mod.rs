@@ -258,12 +258,28 @@ fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
                         v.duration
                     )
                 });
+                let cells = match s.cells.len() {
+                    1 => String::new(),
+                    k => format!("; {k} cells"),
+                };
                 format!(
-                    "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}",
+                    "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}{cells}",
                     s.servers, s.min_servers, s.serve_servers, s.parallelism, s.boot
                 )
             }
-            NodeKind::Service => String::new(),
+            NodeKind::Service { backlog: Some(b) } => {
+                format!(
+                    "backlog drains with {:.0}% spare capacity",
+                    b.headroom * 100.0
+                )
+            }
+            NodeKind::Service { backlog: None } => String::new(),
+            NodeKind::Customer { failover } => {
+                format!(
+                    "fails over after detection ({}) and switch ({})",
+                    failover.detection, failover.switch
+                )
+            }
             NodeKind::Standby { activation } => format!("ready {activation} after first needed"),
         };
         writeln!(

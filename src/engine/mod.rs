@@ -1,20 +1,22 @@
 //! The discrete-event engine: one run of one typed command through the checked model.
 //!
-//! Each subsystem has a state machine ([`Phase`]); every node has a [`Health`] derived from
-//! its own phase and what it needs. Events ([`Event`]) are kept in an [`EventQueue`] ordered
-//! by (time, sequence). The engine never reads files, prints or draws its own input: the
-//! Monte Carlo layer gives it a random stream, the replay gives it the pinned input.
+//! Each subsystem cell has a state machine ([`Phase`]); every node has a [`Health`] and a
+//! served fraction derived from its own state and what it needs. Events ([`Event`]) are kept
+//! in an [`EventQueue`] ordered by (time, sequence). The engine never reads files, prints or
+//! draws its own input: the Monte Carlo layer gives it a random stream, the replay gives it
+//! the pinned input.
 
 mod queue;
 mod sim;
 
 pub use queue::EventQueue;
-pub use sim::{NodeOutcome, Outcome, Simulation};
+pub use sim::{NodeOutcome, Outcome, Simulation, FULL};
 
 use crate::model::NodeId;
+use crate::safeguard::Interventions;
 use crate::time::SimTime;
 
-/// Where a subsystem is in its life: the state machine that a removal starts.
+/// Where a subsystem (or one of its cells) is in its life: the state machine a removal starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Full capacity, never disturbed in this run.
@@ -55,6 +57,11 @@ impl Phase {
             Phase::Down | Phase::Restarting | Phase::Validating => Health::Down,
         }
     }
+
+    /// Whether a cold restart is under way.
+    pub fn restarting(self) -> bool {
+        matches!(self, Phase::Restarting | Phase::Validating)
+    }
 }
 
 /// Whether a node serves, as its dependents see it. Ordered: `Down < Partial < Up`.
@@ -62,7 +69,7 @@ impl Phase {
 pub enum Health {
     /// Unavailable.
     Down,
-    /// Available with reduced capacity.
+    /// Serving, but with reduced capacity, part of its traffic, or a backlog to drain.
     Partial,
     /// Fully available.
     Up,
@@ -86,27 +93,35 @@ pub enum Event {
     Remove {
         /// The subsystem.
         node: NodeId,
-        /// How many the tool was asked to remove there.
+        /// How many the tool removes there in this step.
         servers: u64,
     },
-    /// All servers of a restart have booted (only scheduled when validation follows).
+    /// The operator aborts what is left of a rate-limited removal.
+    Abort,
+    /// All servers of a cell's restart have booted (only when validation follows).
     Booted {
         /// The subsystem.
         node: NodeId,
+        /// The cell.
+        cell: u32,
         /// The restart this belongs to; a stale epoch is ignored.
         epoch: u32,
     },
-    /// Enough capacity is back to serve.
+    /// Enough of a cell's capacity is back to serve.
     Serve {
         /// The subsystem.
         node: NodeId,
+        /// The cell.
+        cell: u32,
         /// The restart this belongs to.
         epoch: u32,
     },
-    /// All capacity is back.
+    /// All of a cell's capacity is back.
     Full {
         /// The subsystem.
         node: NodeId,
+        /// The cell.
+        cell: u32,
         /// The restart this belongs to.
         epoch: u32,
     },
@@ -115,14 +130,30 @@ pub enum Event {
         /// The standby.
         node: NodeId,
     },
+    /// A service has drained its backlog.
+    Drained {
+        /// The service.
+        node: NodeId,
+        /// The draining this belongs to.
+        epoch: u32,
+    },
+    /// A customer has finished failing over.
+    FailedOver {
+        /// The customer.
+        node: NodeId,
+        /// The failover this belongs to.
+        epoch: u32,
+    },
 }
 
 /// A state change, as reported to an [`Observer`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    /// A subsystem changed phase; `capacity` is its servers in service afterwards and
-    /// `removed` how many servers the event removed (zero unless it was a removal).
+    /// A subsystem (or cell `cell` of it) changed phase; `capacity` is its servers in service
+    /// afterwards and `removed` how many servers the event removed.
     Phase {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
         /// Before.
         from: Phase,
         /// After.
@@ -132,15 +163,34 @@ pub enum Change {
         /// Servers removed by the event that caused this.
         removed: u64,
     },
-    /// A node's health as seen by its dependents changed.
+    /// A node's health as seen by its dependents changed; `served` is the share of its
+    /// traffic it serves afterwards, in millionths.
     Health {
         /// Before.
         from: Health,
         /// After.
         to: Health,
+        /// Served share afterwards, in millionths.
+        served: u32,
     },
     /// A standby was needed and began activating.
     Activating,
+    /// A service began draining its backlog, until `until`.
+    Draining {
+        /// When it will have caught up.
+        until: SimTime,
+    },
+    /// A customer noticed its alternative was down and began failing over.
+    FailingOver,
+    /// A customer now runs on `to`.
+    FailedOver {
+        /// The alternative it runs on.
+        to: NodeId,
+    },
+    /// The safeguards acted on the command.
+    Safeguards(Interventions),
+    /// The operator aborted the rest of the removal.
+    Aborted,
 }
 
 /// Watches a run's state changes, for example to print a timeline. The Monte Carlo loop

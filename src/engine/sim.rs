@@ -1,30 +1,46 @@
-//! One run: removal → capacity check → failure → unavailability cascading through the
-//! dependency graph → ordered, parallelism-limited restarts → validation → partial
-//! service → full recovery, until everything is back or the horizon is reached.
+//! One run: safeguards → timed removals → capacity check per cell → failure →
+//! unavailability cascading through the dependency graph → ordered, parallelism-limited
+//! restarts → validation → partial service → full recovery (then backlogs drain and
+//! customers settle), until everything is back or the horizon is reached.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use rand::Rng;
+use rand_distr::{Distribution, Hypergeometric};
 
 use super::{Change, Event, EventQueue, Health, Observer, Phase};
-use crate::model::{Model, NodeId, NodeKind, Subsystem};
+use crate::model::{Backlog, CellAssignment, Model, NodeId, NodeKind, Subsystem};
+use crate::safeguard::{Interventions, Step};
 use crate::time::{SimDuration, SimTime};
 use crate::typo::Selector;
+
+/// A whole node's traffic, in millionths.
+pub const FULL: u32 = 1_000_000;
+
+/// Milliseconds of traffic not served during `d` at a served share of `served` millionths.
+fn lost_ms(served: u32, d: SimDuration) -> u64 {
+    (u128::from(FULL - served) * u128::from(d.as_millis()) / u128::from(FULL)) as u64
+}
 
 /// What one run did to one node.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeOutcome {
-    /// Total time unavailable, up to the horizon.
+    /// Total time fully unavailable, up to the horizon.
     pub downtime: SimDuration,
-    /// When it first became unavailable.
+    /// Traffic-weighted unavailability: the time integral of the share not served (equal to
+    /// `downtime` for a node that is either fully up or fully down).
+    pub lost_service: SimDuration,
+    /// The smallest share of its traffic served at any time, in millionths.
+    pub min_served: u32,
+    /// When it first became fully unavailable.
     pub down_at: Option<SimTime>,
     /// When it first served again (partially or fully) after that.
     pub serving_at: Option<SimTime>,
-    /// When it last became fully available after having been unavailable.
+    /// When it last became fully available after having lost traffic.
     pub recovered_at: Option<SimTime>,
-    /// Its cascade depth: 1 if it failed on its own, else one more than the deepest
-    /// unavailable node it needs; 0 if it never became unavailable.
+    /// Its cascade depth: 1 if it lost traffic on its own, else one more than the deepest
+    /// node it needs that lost traffic; 0 if it never lost any.
     pub depth: u32,
 }
 
@@ -35,14 +51,20 @@ pub struct Outcome {
     pub count_typed: u64,
     /// Which servers the typed selector matched.
     pub selector: Option<Selector>,
+    /// What the safeguards did.
+    pub interventions: Interventions,
     /// Servers actually removed (the tool cannot remove more than there are).
     pub servers_removed: u64,
-    /// Whether any service became unavailable.
+    /// Whether any service lost traffic (fully or in part).
     pub outage: bool,
-    /// The deepest cascade depth of any node (0: nothing became unavailable).
+    /// Whether any customer lost traffic.
+    pub customer_outage: bool,
+    /// The largest share of any service's traffic not served at some time, in millionths.
+    pub blast_radius: u32,
+    /// The deepest cascade depth of any node (0: nothing lost traffic).
     pub cascade_depth: u32,
-    /// Time from the command until every node that became unavailable was fully
-    /// available again; `None` if nothing did, or if something had not by the horizon.
+    /// Time from the command until every node that lost traffic was fully available again;
+    /// `None` if nothing did, or if something had not by the horizon.
     pub recovery: Option<SimDuration>,
     /// Whether the run stopped at the horizon with something not yet recovered.
     pub horizon_hit: bool,
@@ -59,15 +81,36 @@ enum StandbyState {
     Ready,
 }
 
-/// Mutable state of one node during a run.
-#[derive(Clone, Debug)]
-struct NodeState {
+/// One cell of a subsystem during a run.
+#[derive(Clone, Copy, Debug)]
+struct CellState {
     phase: Phase,
     capacity: u64,
     epoch: u32,
+    /// How many cells shared the restart budget when this cell's restart began.
+    share: u64,
+}
+
+/// Mutable state of one node during a run.
+#[derive(Clone, Debug)]
+struct NodeState {
     health: Health,
-    standby: StandbyState,
+    served: u32,
+    /// Since when `served` has had its value (for lost-service accounting).
+    since: SimTime,
+    lost: u128,
     down_since: Option<SimTime>,
+    standby: StandbyState,
+    /// Drain and failover events carry this; a stale one is ignored.
+    epoch: u32,
+    /// Backlog of lost traffic, in milliseconds at the normal arrival rate.
+    backlog: u64,
+    draining: Option<SimTime>,
+    /// The customer's current alternative, as an index into `needs_any`.
+    active: usize,
+    failing_over: bool,
+    /// Failed over with no alternative up: takes the first that comes back.
+    stranded: bool,
 }
 
 /// A reusable simulator for one model: holds the per-run buffers so that a Monte Carlo
@@ -76,8 +119,11 @@ pub struct Simulation<'m> {
     model: &'m Model,
     queue: EventQueue<Event>,
     state: Vec<NodeState>,
+    cells: Vec<Vec<CellState>>,
     outcome: Outcome,
-    removal: Vec<(NodeId, u64)>,
+    plan: Vec<(NodeId, u64)>,
+    steps: Vec<Step>,
+    split: Vec<u64>,
     slots: BinaryHeap<Reverse<u64>>,
     finishes: Vec<u64>,
     typed: Vec<u8>,
@@ -90,8 +136,11 @@ impl<'m> Simulation<'m> {
             model,
             queue: EventQueue::default(),
             state: Vec::with_capacity(model.nodes.len()),
+            cells: vec![Vec::new(); model.nodes.len()],
             outcome: Outcome::default(),
-            removal: Vec::new(),
+            plan: Vec::new(),
+            steps: Vec::new(),
+            split: Vec::new(),
             slots: BinaryHeap::new(),
             finishes: Vec::new(),
             typed: Vec::new(),
@@ -108,7 +157,8 @@ impl<'m> Simulation<'m> {
         self.run_input(count, selector, rng, obs)
     }
 
-    /// Simulates the command with this typed `count` and `selector`; boot times come from `rng`.
+    /// Simulates the command with this typed `count` and `selector`; everything else random
+    /// (what a pattern matches, whether safeguards work, delays, boot times) comes from `rng`.
     pub fn run_input<R: Rng + ?Sized, O: Observer>(
         &mut self,
         count: u64,
@@ -117,14 +167,32 @@ impl<'m> Simulation<'m> {
         obs: &mut O,
     ) -> &Outcome {
         self.reset(count, selector);
-        self.model
-            .command
-            .removal(count, selector, rng, &mut self.removal);
-        for &(node, servers) in &self.removal {
-            self.queue
-                .push(SimTime::ZERO, Event::Remove { node, servers });
+        let model = self.model;
+        let command = &model.command;
+        command.removal(count, selector, rng, &mut self.plan);
+        let wrong = count != command.count || selector != Selector::Intended;
+        let mut did = Interventions::default();
+        let abort =
+            command
+                .safeguards
+                .apply(model, &self.plan, wrong, rng, &mut self.steps, &mut did);
+        self.outcome.interventions = did;
+        if did != Interventions::default() {
+            obs.observe(SimTime::ZERO, command.target, Change::Safeguards(did));
         }
-        let horizon = SimTime::ZERO + self.model.horizon;
+        for step in &self.steps {
+            self.queue.push(
+                step.at,
+                Event::Remove {
+                    node: step.node,
+                    servers: step.servers,
+                },
+            );
+        }
+        if let Some(at) = abort {
+            self.queue.push(at, Event::Abort);
+        }
+        let horizon = SimTime::ZERO + model.horizon;
         let mut now = SimTime::ZERO;
         while let Some(time) = self.queue.peek_time() {
             if time > horizon {
@@ -138,7 +206,7 @@ impl<'m> Simulation<'m> {
                     break;
                 };
                 self.outcome.events += 1;
-                self.handle(now, event, obs);
+                self.handle(now, event, rng, obs);
             }
             self.propagate(now, rng, obs);
         }
@@ -149,32 +217,51 @@ impl<'m> Simulation<'m> {
     fn reset(&mut self, count: u64, selector: Selector) {
         self.queue.clear();
         self.state.clear();
-        for node in &self.model.nodes {
-            let (capacity, health, standby) = match &node.kind {
-                NodeKind::Subsystem(s) => (s.servers, Health::Up, StandbyState::Ready),
-                NodeKind::Service => (0, Health::Up, StandbyState::Ready),
-                NodeKind::Standby { .. } => (0, Health::Down, StandbyState::Idle),
+        for (i, node) in self.model.nodes.iter().enumerate() {
+            let (health, served, standby) = match &node.kind {
+                NodeKind::Standby { .. } => (Health::Down, 0, StandbyState::Idle),
+                _ => (Health::Up, FULL, StandbyState::Ready),
             };
             self.state.push(NodeState {
-                phase: Phase::Running,
-                capacity,
-                epoch: 0,
                 health,
-                standby,
+                served,
+                since: SimTime::ZERO,
+                lost: 0,
                 down_since: None,
+                standby,
+                epoch: 0,
+                backlog: 0,
+                draining: None,
+                active: 0,
+                failing_over: false,
+                stranded: false,
             });
+            let cells = &mut self.cells[i];
+            cells.clear();
+            if let NodeKind::Subsystem(s) = &node.kind {
+                cells.extend(s.cells.iter().map(|c| CellState {
+                    phase: Phase::Running,
+                    capacity: c.servers,
+                    epoch: 0,
+                    share: 1,
+                }));
+            }
         }
-        let nodes = std::mem::take(&mut self.outcome.nodes);
+        let mut nodes = std::mem::take(&mut self.outcome.nodes);
+        nodes.clear();
+        nodes.resize(
+            self.model.nodes.len(),
+            NodeOutcome {
+                min_served: FULL,
+                ..NodeOutcome::default()
+            },
+        );
         self.outcome = Outcome {
             count_typed: count,
             selector: Some(selector),
             nodes,
             ..Outcome::default()
         };
-        self.outcome.nodes.clear();
-        self.outcome
-            .nodes
-            .resize(self.model.nodes.len(), NodeOutcome::default());
     }
 
     fn subsystem(&self, node: NodeId) -> Option<&'m Subsystem> {
@@ -187,20 +274,21 @@ impl<'m> Simulation<'m> {
     fn set_phase<O: Observer>(
         &mut self,
         now: SimTime,
-        node: NodeId,
+        (node, cell): (NodeId, usize),
         to: Phase,
         capacity: u64,
         removed: u64,
         obs: &mut O,
     ) {
-        let st = &mut self.state[node.0];
-        let from = st.phase;
-        st.phase = to;
-        st.capacity = capacity;
+        let c = &mut self.cells[node.0][cell];
+        let from = std::mem::replace(&mut c.phase, to);
+        c.capacity = capacity;
+        let cell = (self.cells[node.0].len() > 1).then_some(cell as u32);
         obs.observe(
             now,
             node,
             Change::Phase {
+                cell,
                 from,
                 to,
                 capacity,
@@ -209,124 +297,244 @@ impl<'m> Simulation<'m> {
         );
     }
 
-    fn handle<O: Observer>(&mut self, now: SimTime, event: Event, obs: &mut O) {
+    fn handle<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        now: SimTime,
+        event: Event,
+        rng: &mut R,
+        obs: &mut O,
+    ) {
         match event {
-            Event::Remove { node, servers } => self.remove(now, node, servers, obs),
-            Event::Booted { node, epoch } => {
+            Event::Remove { node, servers } => self.remove(now, node, servers, rng, obs),
+            Event::Abort => obs.observe(now, self.model.command.target, Change::Aborted),
+            Event::Booted { node, cell, epoch } => {
                 let Some(sub) = self.subsystem(node) else {
                     return;
                 };
-                if self.state[node.0].epoch != epoch {
+                let (i, c) = (cell as usize, self.cells[node.0][cell as usize]);
+                if c.epoch != epoch {
                     return;
                 }
-                self.set_phase(now, node, Phase::Validating, 0, 0, obs);
-                let validation = sub
+                self.set_phase(now, (node, i), Phase::Validating, 0, 0, obs);
+                let spec = sub.cells[i];
+                // The cell's share of the metadata, at its share of the throughput.
+                let whole = sub
                     .validation
                     .as_ref()
                     .map_or(SimDuration::ZERO, |v| v.duration);
-                if sub.serve_servers < sub.servers {
-                    let serve = validation.mul_div(sub.serve_servers, sub.servers);
-                    self.queue.push(now + serve, Event::Serve { node, epoch });
+                let validation = whole.mul_div(spec.servers.saturating_mul(c.share), sub.servers);
+                if spec.serve_servers < spec.servers {
+                    let serve = validation.mul_div(spec.serve_servers, spec.servers);
+                    self.queue
+                        .push(now + serve, Event::Serve { node, cell, epoch });
                 }
                 self.queue
-                    .push(now + validation, Event::Full { node, epoch });
+                    .push(now + validation, Event::Full { node, cell, epoch });
             }
-            Event::Serve { node, epoch } => {
+            Event::Serve { node, cell, epoch } => {
                 let Some(sub) = self.subsystem(node) else {
                     return;
                 };
-                if self.state[node.0].epoch == epoch {
+                if self.cells[node.0][cell as usize].epoch == epoch {
+                    let serve = sub.cells[cell as usize].serve_servers;
                     self.set_phase(
                         now,
-                        node,
+                        (node, cell as usize),
                         Phase::ServingPartially,
-                        sub.serve_servers,
+                        serve,
                         0,
                         obs,
                     );
                 }
             }
-            Event::Full { node, epoch } => {
+            Event::Full { node, cell, epoch } => {
                 let Some(sub) = self.subsystem(node) else {
                     return;
                 };
-                if self.state[node.0].epoch == epoch {
-                    self.set_phase(now, node, Phase::Recovered, sub.servers, 0, obs);
+                if self.cells[node.0][cell as usize].epoch == epoch {
+                    let servers = sub.cells[cell as usize].servers;
+                    self.set_phase(
+                        now,
+                        (node, cell as usize),
+                        Phase::Recovered,
+                        servers,
+                        0,
+                        obs,
+                    );
                 }
             }
             Event::StandbyReady { node } => self.state[node.0].standby = StandbyState::Ready,
+            Event::Drained { node, epoch } => {
+                let st = &mut self.state[node.0];
+                if st.epoch == epoch && st.draining.is_some() {
+                    st.backlog = 0;
+                    st.draining = None;
+                }
+            }
+            Event::FailedOver { node, epoch } => {
+                let st = &mut self.state[node.0];
+                if st.epoch == epoch && st.failing_over {
+                    st.failing_over = false;
+                    self.switch(now, node, obs);
+                }
+            }
         }
     }
 
-    fn remove<O: Observer>(&mut self, now: SimTime, node: NodeId, servers: u64, obs: &mut O) {
+    /// Removes `servers` servers of `node`, shared over its cells.
+    fn remove<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        servers: u64,
+        rng: &mut R,
+        obs: &mut O,
+    ) {
         let Some(sub) = self.subsystem(node) else {
             return;
         };
-        let st = &self.state[node.0];
-        if st.phase.health() == Health::Down {
-            return; // nothing in service to remove
+        let cells = &self.cells[node.0];
+        // Servers in service per cell: a stopped cell has none left to remove.
+        self.split.clear();
+        self.split.extend(cells.iter().map(|c| {
+            if c.phase.health() == Health::Down {
+                0
+            } else {
+                c.capacity
+            }
+        }));
+        let total: u64 = self.split.iter().sum();
+        let mut left = servers.min(total);
+        match sub.assignment {
+            CellAssignment::Sequential => {
+                for hit in &mut self.split {
+                    let take = (*hit).min(left);
+                    left -= take;
+                    *hit = take;
+                }
+            }
+            CellAssignment::Spread => {
+                // Multivariate hypergeometric, one cell at a time.
+                let mut population = total;
+                for hit in &mut self.split {
+                    let in_cell = *hit;
+                    let take = match Hypergeometric::new(population, in_cell, left) {
+                        Ok(h) => h.sample(rng).min(in_cell),
+                        Err(_) => left.min(in_cell),
+                    };
+                    population -= in_cell;
+                    left -= take;
+                    *hit = take;
+                }
+            }
         }
-        let removed = servers.min(st.capacity);
-        if removed == 0 {
-            return;
-        }
-        self.outcome.servers_removed += removed;
-        let left = st.capacity - removed;
-        if left < sub.min_servers || left == 0 {
-            // Below the minimum the whole subsystem stops; pending restart events are stale.
-            self.state[node.0].epoch += 1;
-            self.set_phase(now, node, Phase::Down, 0, removed, obs);
-        } else {
-            let to = match st.phase {
-                Phase::ServingPartially => Phase::ServingPartially,
-                _ => Phase::Degraded,
-            };
-            self.set_phase(now, node, to, left, removed, obs);
+        for i in 0..self.split.len() {
+            let removed = self.split[i];
+            if removed == 0 {
+                continue;
+            }
+            self.outcome.servers_removed += removed;
+            let c = self.cells[node.0][i];
+            let spec = sub.cells[i];
+            let left = c.capacity - removed;
+            if left < spec.min_servers || left == 0 {
+                // Below the minimum the whole cell stops; pending restart events are stale.
+                self.cells[node.0][i].epoch += 1;
+                self.set_phase(now, (node, i), Phase::Down, 0, removed, obs);
+            } else {
+                let to = if c.phase == Phase::ServingPartially {
+                    c.phase
+                } else {
+                    Phase::Degraded
+                };
+                self.set_phase(now, (node, i), to, left, removed, obs);
+            }
         }
     }
 
-    /// Recomputes every node's health in dependency order, activates standbys that are
-    /// needed, and begins the restarts whose `restart_after` dependencies now serve.
+    /// Recomputes every node's health and served share in dependency order, activates
+    /// standbys that are needed, moves backlogs and customers along, and begins the restarts
+    /// whose `restart_after` dependencies now serve.
     fn propagate<R: Rng + ?Sized, O: Observer>(&mut self, now: SimTime, rng: &mut R, obs: &mut O) {
         let model = self.model;
         for &id in model.graph.order() {
             let node = model.node(id);
-            let own = match &node.kind {
-                NodeKind::Subsystem(_) => self.state[id.0].phase.health(),
-                NodeKind::Service => Health::Up,
-                NodeKind::Standby { .. } => match self.state[id.0].standby {
-                    StandbyState::Ready => Health::Up,
-                    _ => Health::Down,
-                },
-            };
-            let mut health = node
-                .needs
-                .iter()
-                .map(|d| self.state[d.0].health)
-                .fold(own, Ord::min);
-            if !node.needs_any.is_empty() {
-                let best = node
-                    .needs_any
-                    .iter()
-                    .map(|d| self.state[d.0].health)
-                    .max()
-                    .unwrap_or(Health::Down);
-                if best == Health::Down {
-                    self.activate_standbys(now, &node.needs_any, obs);
+            let (own, own_served) = self.own(id);
+            let mut health = own;
+            let mut served = own_served;
+            for d in &node.needs {
+                health = health.min(self.state[d.0].health);
+                served = served.min(self.state[d.0].served);
+            }
+            match &node.kind {
+                NodeKind::Customer { .. } => {
+                    self.steer(now, id, rng, obs);
+                    let a = node.needs_any[self.state[id.0].active];
+                    health = health.min(self.state[a.0].health);
+                    served = served.min(self.state[a.0].served);
                 }
-                health = health.min(best);
+                _ if !node.needs_any.is_empty() => {
+                    let best = node
+                        .needs_any
+                        .iter()
+                        .map(|d| self.state[d.0].health)
+                        .max()
+                        .unwrap_or(Health::Down);
+                    if best == Health::Down {
+                        self.activate_standbys(now, &node.needs_any, obs);
+                    }
+                    health = health.min(best);
+                    served = served.min(
+                        node.needs_any
+                            .iter()
+                            .map(|d| self.state[d.0].served)
+                            .max()
+                            .unwrap_or(0),
+                    );
+                }
+                _ => {}
             }
-            if health != self.state[id.0].health {
-                self.set_health(now, id, health, own, obs);
+            if let NodeKind::Service { backlog: Some(b) } = &node.kind {
+                health = self.drain(now, id, b, health, obs);
             }
-            if self.state[id.0].phase == Phase::Down
+            let st = &self.state[id.0];
+            if health != st.health || served != st.served {
+                self.set_health(now, id, health, served, own_served, obs);
+            }
+            if !self.cells[id.0].is_empty()
                 && node
                     .restart_after
                     .iter()
                     .all(|d| self.state[d.0].health != Health::Down)
             {
-                self.begin_restart(now, id, rng, obs);
+                self.begin_restarts(now, id, rng, obs);
             }
+        }
+    }
+
+    /// A node's health and served share on its own account, before what it needs.
+    fn own(&self, id: NodeId) -> (Health, u32) {
+        match &self.model.node(id).kind {
+            NodeKind::Subsystem(_) => {
+                let cells = &self.cells[id.0];
+                let serving = cells
+                    .iter()
+                    .filter(|c| c.phase.health() != Health::Down)
+                    .count();
+                let served = (serving as u64 * u64::from(FULL) / cells.len() as u64) as u32;
+                let health = if serving == 0 {
+                    Health::Down
+                } else if cells.iter().all(|c| c.phase.health() == Health::Up) {
+                    Health::Up
+                } else {
+                    Health::Partial
+                };
+                (health, served)
+            }
+            NodeKind::Standby { .. } if self.state[id.0].standby != StandbyState::Ready => {
+                (Health::Down, 0)
+            }
+            _ => (Health::Up, FULL),
         }
     }
 
@@ -343,56 +551,173 @@ impl<'m> Simulation<'m> {
         }
     }
 
+    /// A backlog grows while the service is unavailable and drains once it serves again:
+    /// it is only partially available until it has caught up.
+    fn drain<O: Observer>(
+        &mut self,
+        now: SimTime,
+        id: NodeId,
+        b: &Backlog,
+        health: Health,
+        obs: &mut O,
+    ) -> Health {
+        // Lost traffic since the last change of `served` joins the backlog in `set_health`;
+        // a draining that starts now must already count it.
+        let st = &mut self.state[id.0];
+        let pending = lost_ms(st.served, now - st.since);
+        match (health, st.draining) {
+            (Health::Down, Some(start)) => {
+                // Down again while draining: what was drained so far is gone from the backlog.
+                let drained = ((now - start).as_millis() as f64 * b.headroom) as u64;
+                st.backlog = st.backlog.saturating_sub(drained);
+                st.draining = None;
+                st.epoch += 1;
+                health
+            }
+            (Health::Down, None) => health,
+            (_, Some(_)) => health.min(Health::Partial),
+            (_, None) if st.backlog.saturating_add(pending) > 0 => {
+                st.draining = Some(now);
+                st.epoch += 1;
+                let backlog = st.backlog.saturating_add(pending);
+                let until = now + SimDuration::from_secs_f64(backlog as f64 / 1000.0 / b.headroom);
+                self.queue.push(
+                    until,
+                    Event::Drained {
+                        node: id,
+                        epoch: st.epoch,
+                    },
+                );
+                obs.observe(now, id, Change::Draining { until });
+                health.min(Health::Partial)
+            }
+            (_, None) => health,
+        }
+    }
+
+    /// A customer whose alternative is down starts failing over; one whose alternative came
+    /// back before the switch stays; a stranded one takes the first alternative that is up.
+    fn steer<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        now: SimTime,
+        id: NodeId,
+        rng: &mut R,
+        obs: &mut O,
+    ) {
+        let node = self.model.node(id);
+        let NodeKind::Customer { failover } = &node.kind else {
+            return;
+        };
+        let st = &self.state[id.0];
+        let active_down = self.state[node.needs_any[st.active].0].health == Health::Down;
+        if st.stranded {
+            self.switch(now, id, obs);
+        } else if active_down && !st.failing_over {
+            let delay = failover.detection.sample(rng) + failover.switch.sample(rng);
+            let st = &mut self.state[id.0];
+            st.failing_over = true;
+            st.epoch += 1;
+            self.queue.push(
+                now + delay,
+                Event::FailedOver {
+                    node: id,
+                    epoch: st.epoch,
+                },
+            );
+            obs.observe(now, id, Change::FailingOver);
+        } else if !active_down && st.failing_over {
+            let st = &mut self.state[id.0];
+            st.failing_over = false;
+            st.epoch += 1;
+        }
+    }
+
+    /// Moves a customer to the first alternative that is up, preferring another one.
+    fn switch<O: Observer>(&mut self, now: SimTime, id: NodeId, obs: &mut O) {
+        let options = &self.model.node(id).needs_any;
+        let active = self.state[id.0].active;
+        let up = |i: &usize| self.state[options[*i].0].health != Health::Down;
+        let next = (0..options.len())
+            .filter(|&i| i != active)
+            .find(up)
+            .or_else(|| Some(active).filter(up));
+        let st = &mut self.state[id.0];
+        st.stranded = next.is_none();
+        if let Some(i) = next {
+            if i != st.active {
+                st.active = i;
+                obs.observe(now, id, Change::FailedOver { to: options[i] });
+            }
+        }
+    }
+
     fn set_health<O: Observer>(
         &mut self,
         now: SimTime,
         id: NodeId,
         to: Health,
-        own: Health,
+        served: u32,
+        own_served: u32,
         obs: &mut O,
     ) {
-        let from = std::mem::replace(&mut self.state[id.0].health, to);
-        obs.observe(now, id, Change::Health { from, to });
         let node = self.model.node(id);
+        let st = &mut self.state[id.0];
+        st.lost += u128::from(FULL - st.served) * u128::from((now - st.since).as_millis());
+        if let NodeKind::Service { backlog: Some(_) } = node.kind {
+            st.backlog = st
+                .backlog
+                .saturating_add(lost_ms(st.served, now - st.since));
+        }
+        st.since = now;
+        st.served = served;
+        let from = std::mem::replace(&mut st.health, to);
+        if from != to {
+            obs.observe(now, id, Change::Health { from, to, served });
+        }
         if matches!(node.kind, NodeKind::Standby { .. }) {
             return; // a standby's idle time is not downtime
         }
-        if to == Health::Down {
-            self.state[id.0].down_since = Some(now);
-            let depth = if own == Health::Down {
+        let losing = served < FULL;
+        if losing && self.outcome.nodes[id.0].depth == 0 {
+            let depth = if own_served < FULL {
                 1
             } else {
                 let deps = node.needs.iter().chain(&node.needs_any);
                 let deepest = deps
-                    .filter(|d| self.state[d.0].health == Health::Down)
+                    .filter(|d| self.state[d.0].served < FULL)
                     .map(|d| self.outcome.nodes[d.0].depth)
-                    .max()
-                    .unwrap_or(0);
-                deepest + 1
+                    .max();
+                deepest.unwrap_or(0) + 1
             };
-            let out = &mut self.outcome.nodes[id.0];
-            if out.down_at.is_none() {
-                out.down_at = Some(now);
-                out.depth = depth;
+            self.outcome.nodes[id.0].depth = depth;
+        }
+        let out = &mut self.outcome.nodes[id.0];
+        out.min_served = out.min_served.min(served);
+        if losing {
+            match node.kind {
+                NodeKind::Service { .. } => self.outcome.outage = true,
+                NodeKind::Customer { .. } => self.outcome.customer_outage = true,
+                _ => {}
             }
-            if matches!(node.kind, NodeKind::Service) {
-                self.outcome.outage = true;
-            }
-        } else if from == Health::Down {
-            if let Some(since) = self.state[id.0].down_since.take() {
-                let out = &mut self.outcome.nodes[id.0];
+        }
+        let st = &mut self.state[id.0];
+        if to == Health::Down && from != Health::Down {
+            st.down_since = Some(now);
+            out.down_at.get_or_insert(now);
+        } else if from == Health::Down && to != Health::Down {
+            if let Some(since) = st.down_since.take() {
                 out.downtime += now - since;
                 out.serving_at.get_or_insert(now);
             }
         }
-        let out = &mut self.outcome.nodes[id.0];
-        if out.down_at.is_some() {
-            out.recovered_at = (to == Health::Up).then_some(now);
+        if out.depth > 0 {
+            out.recovered_at = (to == Health::Up && !losing).then_some(now);
         }
     }
 
-    /// Starts the cold restart of every server of `id` and schedules its milestones.
-    fn begin_restart<R: Rng + ?Sized, O: Observer>(
+    /// Begins the cold restart of every stopped cell of `id`. The cells restarting at the
+    /// same time share the subsystem's restart parallelism and validation throughput.
+    fn begin_restarts<R: Rng + ?Sized, O: Observer>(
         &mut self,
         now: SimTime,
         id: NodeId,
@@ -402,35 +727,70 @@ impl<'m> Simulation<'m> {
         let Some(sub) = self.subsystem(id) else {
             return;
         };
-        self.set_phase(now, id, Phase::Restarting, 0, 0, obs);
-        let epoch = self.state[id.0].epoch;
-        let node = id;
-        if sub.validation.is_some() {
-            let makespan = self.boot_all(sub, None, rng).1;
-            self.queue
-                .push(now + makespan, Event::Booted { node, epoch });
-        } else {
-            // Without validation, servers serve as soon as they have booted.
-            let partial = sub.serve_servers < sub.servers;
-            let (serve, full) = self.boot_all(sub, partial.then_some(sub.serve_servers), rng);
-            if partial {
-                self.queue.push(now + serve, Event::Serve { node, epoch });
+        let cells = &self.cells[id.0];
+        let starting = cells.iter().filter(|c| c.phase == Phase::Down).count() as u64;
+        if starting == 0 {
+            return;
+        }
+        let share = starting + cells.iter().filter(|c| c.phase.restarting()).count() as u64;
+        for i in 0..cells.len() {
+            if self.cells[id.0][i].phase != Phase::Down {
+                continue;
             }
-            self.queue.push(now + full, Event::Full { node, epoch });
+            self.set_phase(now, (id, i), Phase::Restarting, 0, 0, obs);
+            let c = &mut self.cells[id.0][i];
+            c.share = share;
+            let (epoch, cell) = (c.epoch, i as u32);
+            let spec = sub.cells[i];
+            let parallelism = (sub.parallelism / share).max(1);
+            if sub.validation.is_some() {
+                let makespan = self.boot_all(sub, spec.servers, parallelism, None, rng).1;
+                self.queue.push(
+                    now + makespan,
+                    Event::Booted {
+                        node: id,
+                        cell,
+                        epoch,
+                    },
+                );
+            } else {
+                // Without validation, servers serve as soon as they have booted.
+                let partial = spec.serve_servers < spec.servers;
+                let kth = partial.then_some(spec.serve_servers);
+                let (serve, full) = self.boot_all(sub, spec.servers, parallelism, kth, rng);
+                if partial {
+                    self.queue.push(
+                        now + serve,
+                        Event::Serve {
+                            node: id,
+                            cell,
+                            epoch,
+                        },
+                    );
+                }
+                self.queue.push(
+                    now + full,
+                    Event::Full {
+                        node: id,
+                        cell,
+                        epoch,
+                    },
+                );
+            }
         }
     }
 
-    /// Boots all servers of `sub`, at most `parallelism` at a time, each starting on the
-    /// first free slot (list scheduling). Returns when the `kth` server finished (if asked)
-    /// and when the last did.
+    /// Boots `n` servers, at most `p` at a time, each starting on the first free slot (list
+    /// scheduling). Returns when the `kth` server finished (if asked) and when the last did.
     fn boot_all<R: Rng + ?Sized>(
         &mut self,
         sub: &Subsystem,
+        n: u64,
+        p: u64,
         kth: Option<u64>,
         rng: &mut R,
     ) -> (SimDuration, SimDuration) {
-        let n = sub.servers;
-        let p = sub.parallelism.min(n);
+        let p = p.min(n);
         self.slots.clear();
         self.finishes.clear();
         let mut last = 0u64;
@@ -450,7 +810,7 @@ impl<'m> Simulation<'m> {
             last = last.max(done);
         }
         let at_kth = match kth {
-            Some(k) if k >= 1 => {
+            Some(k) if k >= 1 && !self.finishes.is_empty() => {
                 let k = (k as usize).min(self.finishes.len()) - 1;
                 *self.finishes.select_nth_unstable(k).1
             }
@@ -466,23 +826,28 @@ impl<'m> Simulation<'m> {
         let end = if self.queue.is_empty() { now } else { horizon };
         let mut all_back = true;
         let mut latest = SimTime::ZERO;
-        let mut any_down = false;
+        let mut any_lost = false;
         for (id, _) in self.model.reported() {
             let st = &mut self.state[id.0];
             let out = &mut self.outcome.nodes[id.0];
             if let Some(since) = st.down_since.take() {
                 out.downtime += end - since;
             }
-            if out.down_at.is_some() {
-                any_down = true;
+            st.lost += u128::from(FULL - st.served) * u128::from((end - st.since).as_millis());
+            out.lost_service = SimDuration::from_millis((st.lost / u128::from(FULL)) as u64);
+            if out.depth > 0 {
+                any_lost = true;
                 match out.recovered_at {
                     Some(t) => latest = latest.max(t),
                     None => all_back = false,
                 }
             }
+            if matches!(self.model.node(id).kind, NodeKind::Service { .. }) {
+                self.outcome.blast_radius = self.outcome.blast_radius.max(FULL - out.min_served);
+            }
             self.outcome.cascade_depth = self.outcome.cascade_depth.max(out.depth);
         }
-        self.outcome.horizon_hit = any_down && !all_back;
-        self.outcome.recovery = (any_down && all_back).then(|| latest.since_start());
+        self.outcome.horizon_hit = any_lost && !all_back;
+        self.outcome.recovery = (any_lost && all_back).then(|| latest.since_start());
     }
 }

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::text::{bytes, duration};
-use crate::engine::{Change, Health, Outcome, Phase};
+use crate::engine::{Change, Health, Outcome, Phase, FULL};
 use crate::model::{Model, NodeId, NodeKind};
 use crate::time::SimTime;
 use crate::typo::TypedInput;
@@ -90,8 +90,8 @@ impl Replay<'_> {
         }
         let target = &m.node(cmd.target).name;
         let selector = cmd.selector_name(self.input.selector);
-        writeln!(w)?;
         let servers = if cmd.count == 1 { "server" } else { "servers" };
+        writeln!(w)?;
         writeln!(w, "meant:    remove {} {servers} from {target}", cmd.count)?;
         writeln!(
             w,
@@ -99,42 +99,54 @@ impl Replay<'_> {
             self.input.count_text
         )?;
         writeln!(w)?;
-        let width = m.nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
-        let mut capacity: Vec<u64> = m
+        let width = m
             .nodes
             .iter()
             .map(|n| match &n.kind {
-                NodeKind::Subsystem(s) => s.servers,
-                _ => 0,
+                NodeKind::Subsystem(s) if s.cells.len() > 1 => {
+                    n.name.len() + 2 + s.cells.len().to_string().len()
+                }
+                _ => n.name.len(),
+            })
+            .max()
+            .unwrap_or(4)
+            .max("tool".len());
+        // Servers in service per cell, and each subsystem's phase (of its first cell).
+        let mut capacity: Vec<Vec<u64>> = m
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Subsystem(s) => s.cells.iter().map(|c| c.servers).collect(),
+                _ => Vec::new(),
             })
             .collect();
         let mut phase = vec![Phase::Running; m.nodes.len()];
         for &(t, id, change) in self.changes {
+            let mut name = m.node(id).name.clone();
             let text = match change {
                 Change::Phase {
+                    cell,
                     from,
                     to,
                     capacity: after,
                     removed,
                 } => {
-                    let before = std::mem::replace(&mut capacity[id.0], after);
+                    let i = cell.unwrap_or(0) as usize;
+                    let before = std::mem::replace(&mut capacity[id.0][i], after);
                     phase[id.0] = to;
-                    format!(
-                        "{} → {}: {}",
-                        from.label(),
-                        to.label(),
-                        self.explain(id, to, before, after, removed)
-                    )
+                    if let Some(c) = cell {
+                        name = format!("{name}[{c}]");
+                    }
+                    let why = self.explain(id, i, to, before, after, removed);
+                    format!("{} → {}: {why}", from.label(), to.label())
                 }
-                Change::Health { from, to } => {
-                    // A subsystem's own phase changes are shown above; show only the health
-                    // changes its dependencies cause.
-                    if matches!(m.node(id).kind, NodeKind::Subsystem(_))
-                        && to == phase[id.0].health()
-                    {
+                Change::Health { from, to, served } => {
+                    // An undivided subsystem's own phase changes are shown already; show
+                    // only the health changes its dependencies cause.
+                    if capacity[id.0].len() == 1 && to == phase[id.0].health() {
                         continue;
                     }
-                    self.explain_health(id, from, to)
+                    self.explain_health(id, from, to, served)
                 }
                 Change::Activating => match m.node(id).kind {
                     NodeKind::Standby { activation } => {
@@ -142,8 +154,43 @@ impl Replay<'_> {
                     }
                     _ => "activating".into(),
                 },
+                Change::Draining { until } => {
+                    format!(
+                        "catching up on its backlog until {} ({})",
+                        m.start_clock.at(until),
+                        until - t
+                    )
+                }
+                Change::FailingOver => "its alternative is down: failing over".into(),
+                Change::FailedOver { to } => format!("now runs on {}", m.node(to).name),
+                Change::Safeguards(did) => {
+                    name = "tool".into();
+                    let acts: Vec<&str> = [
+                        (did.failed, "a safeguard did not work"),
+                        (
+                            did.declined,
+                            "the operator declined at the confirmation prompt: nothing removed",
+                        ),
+                        (
+                            did.refused,
+                            "the minimum-capacity guard refused the command: nothing removed",
+                        ),
+                        (
+                            did.clipped,
+                            "the minimum-capacity guard clipped the removal to the minimum",
+                        ),
+                        (did.aborted, "removing at the rate limit"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(happened, what)| happened.then_some(what))
+                    .collect();
+                    acts.join("; ")
+                }
+                Change::Aborted => {
+                    name = "tool".into();
+                    "monitoring noticed: the operator aborts the rest of the removal".into()
+                }
             };
-            let name = &m.node(id).name;
             writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
         }
         writeln!(w)?;
@@ -167,54 +214,56 @@ impl Replay<'_> {
         }
     }
 
-    fn explain(&self, id: NodeId, to: Phase, before: u64, after: u64, removed: u64) -> String {
+    fn explain(
+        &self,
+        id: NodeId,
+        cell: usize,
+        to: Phase,
+        before: u64,
+        after: u64,
+        removed: u64,
+    ) -> String {
         let m = self.model;
         let NodeKind::Subsystem(s) = &m.node(id).kind else {
             return String::new();
         };
+        let c = s.cells[cell];
         match to {
-            Phase::Degraded | Phase::ServingPartially if removed > 0 => format!(
-                "lost {removed} servers, {after} of {} left (minimum {})",
-                s.servers, s.min_servers
-            ),
+            Phase::Degraded | Phase::ServingPartially if removed > 0 => {
+                format!("lost {removed} servers, {after} of {} left (minimum {})", c.servers, c.min_servers)
+            }
             Phase::Down => format!(
                 "lost {removed} of {before} servers, {} left, below the minimum of {}: full cold restart needed",
                 before.saturating_sub(removed),
-                s.min_servers
+                c.min_servers
             ),
             Phase::Restarting => {
-                let node = m.node(id);
-                let waited: Vec<&str> = node.restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
-                let after = if waited.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} serving)", waited.join(", "))
-                };
-                format!(
-                    "cold restart of {} servers, {} at a time, boot time {}{after}",
-                    s.servers, s.parallelism, s.boot
-                )
+                let waited: Vec<&str> = m.node(id).restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
+                let after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
+                format!("cold restart of {} servers, up to {} at a time, boot time {}{after}", c.servers, s.parallelism, s.boot)
             }
             Phase::Validating => match &s.validation {
-                Some(v) => format!(
-                    "all servers booted; validating {} of metadata at {}/s, {}",
-                    bytes(v.metadata_now),
-                    bytes(v.throughput),
-                    v.duration
-                ),
+                Some(v) => {
+                    let share = c.servers as f64 / s.servers as f64;
+                    format!(
+                        "all servers booted; validating {} of metadata at up to {}/s",
+                        bytes(v.metadata_now * share),
+                        bytes(v.throughput)
+                    )
+                }
                 None => "all servers booted".into(),
             },
             Phase::ServingPartially => format!(
                 "{after} of {} servers back ({:.0}%), serving again",
-                s.servers,
-                after as f64 * 100.0 / s.servers as f64
+                c.servers,
+                after as f64 * 100.0 / c.servers as f64
             ),
-            Phase::Recovered => format!("all {} servers back", s.servers),
+            Phase::Recovered => format!("all {} servers back", c.servers),
             Phase::Running | Phase::Degraded => String::new(),
         }
     }
 
-    fn explain_health(&self, id: NodeId, from: Health, to: Health) -> String {
+    fn explain_health(&self, id: NodeId, from: Health, to: Health, served: u32) -> String {
         let m = self.model;
         let node = m.node(id);
         if matches!(node.kind, NodeKind::Standby { .. }) && to == Health::Up {
@@ -231,6 +280,14 @@ impl Replay<'_> {
         } else {
             format!(" (needs {})", deps.join(", "))
         };
-        format!("{} → {}{because}", from.label(), to.label())
+        let share = if served > 0 && served < FULL {
+            format!(
+                ", serving {:.0}% of its traffic",
+                f64::from(served) / f64::from(FULL) * 100.0
+            )
+        } else {
+            String::new()
+        };
+        format!("{} → {}{because}{share}", from.label(), to.label())
     }
 }

@@ -6,7 +6,11 @@ use std::ops::Range;
 use toml::{Spanned, Value};
 
 use super::graph::{DependencyGraph, EdgeKind};
-use super::{BootTime, Clock, Model, Node, NodeId, NodeKind, Subsystem, Validation};
+use super::{
+    Backlog, CellAssignment, Clock, Delay, Failover, Model, Node, NodeId, NodeKind, Operations,
+    Subsystem, Validation,
+};
+use crate::safeguard::{Confirmation, Guard, GuardMode, RateLimit, Safeguards};
 use crate::scenario::raw::*;
 use crate::scenario::units::{self, DURATION_FORMAT, PERCENT_FORMAT, RATE_FORMAT, SIZE_FORMAT};
 use crate::scenario::{ScenarioError, ScenarioErrorKind};
@@ -205,10 +209,60 @@ impl Checker<'_> {
             let key = format!("services.{}", name.get_ref());
             let id = NodeId(nodes.len());
             let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, &resolve, &mut edges)?;
+            let backlog = match &s.backlog {
+                Some(b) => {
+                    let k = format!("{key}.backlog.headroom");
+                    let headroom =
+                        self.with_units(&k, &b.headroom, PERCENT_FORMAT, units::parse_percent)?;
+                    if headroom <= 0.0 {
+                        return Err(self.invalid(
+                            b.headroom.span(),
+                            &k,
+                            describe(b.headroom.get_ref()),
+                            "spare capacity above 0%",
+                        ));
+                    }
+                    Some(Backlog { headroom })
+                }
+                None => None,
+            };
             nodes.push(Node {
                 name: name.get_ref().clone(),
                 description: s.description.clone().unwrap_or_default(),
-                kind: NodeKind::Service,
+                kind: NodeKind::Service { backlog },
+                needs: deps.0,
+                needs_any: deps.1,
+                restart_after: Vec::new(),
+            });
+        }
+        for (name, c) in &raw.customers {
+            let key = format!("customers.{}", name.get_ref());
+            let id = NodeId(nodes.len());
+            let deps = self.dependencies(
+                &key,
+                id,
+                &c.needs,
+                c.needs_any.get_ref(),
+                &resolve,
+                &mut edges,
+            )?;
+            if deps.1.is_empty() {
+                return Err(self.invalid(
+                    c.needs_any.span(),
+                    &format!("{key}.needs_any"),
+                    "empty".into(),
+                    "the alternatives it can run on, such as [\"s3-east\", \"s3-west\"]",
+                ));
+            }
+            let failover = Failover {
+                detection: self
+                    .delay(&format!("{key}.failover.detection"), &c.failover.detection)?,
+                switch: self.delay(&format!("{key}.failover.switch"), &c.failover.switch)?,
+            };
+            nodes.push(Node {
+                name: name.get_ref().clone(),
+                description: c.description.clone().unwrap_or_default(),
+                kind: NodeKind::Customer { failover },
                 needs: deps.0,
                 needs_any: deps.1,
                 restart_after: Vec::new(),
@@ -228,6 +282,10 @@ impl Checker<'_> {
         }
         let graph = self.graph(&nodes, &edges)?;
         let command = self.command(&raw.command, &nodes, &resolve)?;
+        let operations = match &raw.operations {
+            Some(o) => Some(self.operations(o)?),
+            None => None,
+        };
         let header = &raw.scenario;
         let horizon = match &header.horizon {
             Some(v) => {
@@ -253,6 +311,32 @@ impl Checker<'_> {
             nodes,
             graph,
             command,
+            operations,
+        })
+    }
+
+    fn operations(&self, o: &RawOperations) -> Result<Operations> {
+        let rate = *o.commands_per_day.get_ref();
+        if !(rate.is_finite() && (0.0..=10_000.0).contains(&rate)) {
+            return Err(self.invalid(
+                o.commands_per_day.span(),
+                "operations.commands_per_day",
+                format!("{rate}"),
+                "a rate from 0 to 10000 commands a day",
+            ));
+        }
+        let period = self.duration("operations.period", &o.period)?;
+        if period == SimDuration::ZERO || period > SimDuration::from_secs(100 * 365 * 86_400) {
+            return Err(self.invalid(
+                o.period.span(),
+                "operations.period",
+                describe(o.period.get_ref()),
+                "a period above zero and at most 100 years",
+            ));
+        }
+        Ok(Operations {
+            commands_per_day: rate,
+            period,
         })
     }
 
@@ -262,7 +346,8 @@ impl Checker<'_> {
             .subsystems
             .keys()
             .chain(raw.services.keys())
-            .chain(raw.standbys.keys());
+            .chain(raw.standbys.keys())
+            .chain(raw.customers.keys());
         let mut names: Vec<String> = Vec::new();
         for key in keys {
             let name = key.get_ref();
@@ -350,10 +435,30 @@ impl Checker<'_> {
             1,
             i64::MAX,
         )?;
-        let boot = self.boot_time(&format!("{key}.restart.boot_time"), &s.restart.boot_time)?;
+        let boot = self.delay(&format!("{key}.restart.boot_time"), &s.restart.boot_time)?;
         let validation = match &s.validation {
             Some(v) => Some(self.validation(&format!("{key}.validation"), v)?),
             None => None,
+        };
+        let k = match &s.cells {
+            Some(c) => self.count(&format!("{key}.cells"), c, 1, (servers as i64).min(1000))?,
+            None => 1,
+        };
+        let assignment = match s
+            .cell_assignment
+            .as_ref()
+            .map(|a| (a, a.get_ref().as_str()))
+        {
+            None | Some((_, "sequential")) => CellAssignment::Sequential,
+            Some((_, "spread")) => CellAssignment::Spread,
+            Some((a, other)) => {
+                return Err(self.invalid(
+                    a.span(),
+                    &format!("{key}.cell_assignment"),
+                    format!("{other:?}"),
+                    "\"sequential\" or \"spread\"",
+                ))
+            }
         };
         Ok(Subsystem {
             servers,
@@ -362,10 +467,12 @@ impl Checker<'_> {
             parallelism: parallelism.min(servers),
             boot,
             validation,
+            cells: Subsystem::split(servers, min_servers, serve_servers, k),
+            assignment,
         })
     }
 
-    fn boot_time(&self, key: &str, d: &Spanned<RawDist>) -> Result<BootTime> {
+    fn delay(&self, key: &str, d: &Spanned<RawDist>) -> Result<Delay> {
         let raw = d.get_ref();
         let kind = raw.dist.get_ref().as_str();
         let required: &[&str] = match kind {
@@ -422,7 +529,7 @@ impl Checker<'_> {
             &raw.sigma,
         ) {
             ("constant", Some(value), ..) => {
-                Some(BootTime::constant(self.duration(&k("value"), value)?))
+                Some(Delay::constant(self.duration(&k("value"), value)?))
             }
             ("uniform", _, Some(min), Some(max), ..) => {
                 let lo = self.duration(&k("min"), min)?;
@@ -435,10 +542,10 @@ impl Checker<'_> {
                         format!("at least min ({lo})"),
                     ));
                 }
-                BootTime::uniform(lo, hi)
+                Delay::uniform(lo, hi)
             }
             ("exponential", _, _, _, Some(mean), ..) => {
-                BootTime::exponential(self.duration(&k("mean"), mean)?)
+                Delay::exponential(self.duration(&k("mean"), mean)?)
             }
             ("lognormal", .., Some(median), Some(sigma)) => {
                 let m = self.duration(&k("median"), median)?;
@@ -459,7 +566,7 @@ impl Checker<'_> {
                         "a number from 0 to 20",
                     ));
                 }
-                BootTime::lognormal(m, s)
+                Delay::lognormal(m, s)
             }
             _ => None,
         };
@@ -579,6 +686,10 @@ impl Checker<'_> {
             Some(a) => Some(self.as_typed(a, &target_typos)?),
             None => None,
         };
+        let safeguards = match &c.safeguards {
+            Some(s) => self.safeguards(s)?,
+            None => Safeguards::default(),
+        };
         Ok(Command {
             description: c.description.clone().unwrap_or_default(),
             target,
@@ -586,6 +697,66 @@ impl Checker<'_> {
             number_typos,
             target_typos,
             as_typed,
+            safeguards,
+        })
+    }
+
+    fn safeguards(&self, s: &RawSafeguards) -> Result<Safeguards> {
+        let key = "command.safeguards";
+        let fails = |k: &str, f: &Option<Spanned<f64>>| match f {
+            Some(f) => self.probability(&format!("{key}.{k}.fails"), f),
+            None => Ok(0.0),
+        };
+        let guard = match &s.min_capacity_guard {
+            Some(g) => {
+                let mode = match g.mode.get_ref().as_str() {
+                    "refuse" => GuardMode::Refuse,
+                    "clip" => GuardMode::Clip,
+                    other => {
+                        return Err(self.invalid(
+                            g.mode.span(),
+                            &format!("{key}.min_capacity_guard.mode"),
+                            format!("{other:?}"),
+                            "\"refuse\" or \"clip\"",
+                        ))
+                    }
+                };
+                Some(Guard {
+                    mode,
+                    fails: fails("min_capacity_guard", &g.fails)?,
+                })
+            }
+            None => None,
+        };
+        let rate_limit = match &s.rate_limit {
+            Some(r) => Some(RateLimit {
+                servers: self.count(
+                    &format!("{key}.rate_limit.servers"),
+                    &r.servers,
+                    1,
+                    i64::MAX,
+                )?,
+                per: self.duration(&format!("{key}.rate_limit.per"), &r.per)?,
+                detection: self.delay(&format!("{key}.rate_limit.detection"), &r.detection)?,
+                fails: fails("rate_limit", &r.fails)?,
+            }),
+            None => None,
+        };
+        let confirmation = match &s.confirmation {
+            Some(c) => Some(Confirmation {
+                above: self.count(&format!("{key}.confirmation.above"), &c.above, 0, i64::MAX)?,
+                confirm_anyway: self.probability(
+                    &format!("{key}.confirmation.confirm_anyway"),
+                    &c.confirm_anyway,
+                )?,
+                fails: fails("confirmation", &c.fails)?,
+            }),
+            None => None,
+        };
+        Ok(Safeguards {
+            guard,
+            rate_limit,
+            confirmation,
         })
     }
 

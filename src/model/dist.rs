@@ -1,4 +1,5 @@
-//! Boot-time distributions: what the scenario says, and a sampler built once from it.
+//! Duration distributions (boot times, detection and switch delays): what the scenario
+//! says, and a sampler built once from it.
 
 use std::fmt;
 
@@ -7,9 +8,9 @@ use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
 use crate::time::SimDuration;
 
-/// Boot time of one server.
+/// A random duration: a server's boot time, a detection or switch delay.
 #[derive(Clone, Debug)]
-pub struct BootTime {
+pub struct Delay {
     spec: Spec,
     sampler: Sampler,
 }
@@ -31,10 +32,10 @@ enum Sampler {
     LogNormal(LogNormal<f64>),
 }
 
-impl BootTime {
+impl Delay {
     /// Always `value`.
     pub fn constant(value: SimDuration) -> Self {
-        BootTime {
+        Delay {
             spec: Spec::Constant(value),
             sampler: Sampler::Constant(value),
         }
@@ -47,7 +48,7 @@ impl BootTime {
         } else {
             Sampler::Uniform(Uniform::new_inclusive(min.as_secs_f64(), max.as_secs_f64()).ok()?)
         };
-        Some(BootTime {
+        Some(Delay {
             spec: Spec::Uniform(min, max),
             sampler,
         })
@@ -60,7 +61,7 @@ impl BootTime {
         } else {
             Sampler::Exponential(Exp::new(1.0 / mean.as_secs_f64()).ok()?)
         };
-        Some(BootTime {
+        Some(Delay {
             spec: Spec::Exponential(mean),
             sampler,
         })
@@ -73,13 +74,13 @@ impl BootTime {
             return None;
         }
         let sampler = LogNormal::new(median.as_secs_f64().ln(), sigma).ok()?;
-        Some(BootTime {
+        Some(Delay {
             spec: Spec::LogNormal(median, sigma),
             sampler: Sampler::LogNormal(sampler),
         })
     }
 
-    /// Draws one boot time, rounded to the millisecond.
+    /// Draws one duration, rounded to the millisecond.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         match &self.sampler {
             Sampler::Constant(d) => *d,
@@ -89,7 +90,7 @@ impl BootTime {
         }
     }
 
-    /// The mean boot time in seconds (for closed-form checks and reports).
+    /// The mean in seconds (for closed-form checks and reports).
     pub fn mean_secs(&self) -> f64 {
         match self.spec {
             Spec::Constant(d) | Spec::Exponential(d) => d.as_secs_f64(),
@@ -104,7 +105,7 @@ impl BootTime {
     }
 }
 
-impl fmt::Display for BootTime {
+impl fmt::Display for Delay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.spec {
             Spec::Constant(d) => write!(f, "constant {d}"),
@@ -126,9 +127,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         let m = SimDuration::from_secs(300);
         for dist in [
-            BootTime::exponential(m).unwrap(),
-            BootTime::uniform(SimDuration::from_secs(200), SimDuration::from_secs(400)).unwrap(),
-            BootTime::lognormal(m, 0.5).unwrap(),
+            Delay::exponential(m).unwrap(),
+            Delay::uniform(SimDuration::from_secs(200), SimDuration::from_secs(400)).unwrap(),
+            Delay::lognormal(m, 0.5).unwrap(),
         ] {
             let n = 200_000;
             let mean = (0..n)
@@ -142,11 +143,9 @@ mod tests {
 
     #[test]
     fn degenerate_parameters() {
-        assert!(BootTime::lognormal(SimDuration::ZERO, 1.0).is_none());
-        assert!(BootTime::lognormal(SimDuration::from_secs(1), f64::NAN).is_none());
-        assert!(BootTime::uniform(SimDuration::from_secs(2), SimDuration::from_secs(1)).is_none());
-        assert!(BootTime::exponential(SimDuration::ZERO)
-            .unwrap()
-            .is_constant());
+        assert!(Delay::lognormal(SimDuration::ZERO, 1.0).is_none());
+        assert!(Delay::lognormal(SimDuration::from_secs(1), f64::NAN).is_none());
+        assert!(Delay::uniform(SimDuration::from_secs(2), SimDuration::from_secs(1)).is_none());
+        assert!(Delay::exponential(SimDuration::ZERO).unwrap().is_constant());
     }
 }

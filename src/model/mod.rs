@@ -10,7 +10,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::typo::Command;
 
 pub(crate) use build::build;
-pub use dist::BootTime;
+pub use dist::Delay;
 pub use graph::DependencyGraph;
 
 /// Index of a node (subsystem, service or standby) in [`Model::nodes`].
@@ -43,6 +43,17 @@ pub struct Model {
     pub graph: DependencyGraph,
     /// The operator's command and its typo model.
     pub command: Command,
+    /// Routine commands over a period, for `blastradius operate`.
+    pub operations: Option<Operations>,
+}
+
+/// A period of routine operations: commands arrive at random (Poisson) at this rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operations {
+    /// Mean commands per day.
+    pub commands_per_day: f64,
+    /// Length of one simulated period (a year, say).
+    pub period: SimDuration,
 }
 
 impl Model {
@@ -89,7 +100,17 @@ pub enum NodeKind {
     /// A fleet of servers with a capacity, a minimum and a restart procedure.
     Subsystem(Subsystem),
     /// A customer-facing API or downstream system: available when what it needs is.
-    Service,
+    Service {
+        /// Work that piles up while it is unavailable, drained afterwards.
+        backlog: Option<Backlog>,
+    },
+    /// A customer's application: uses one of `needs_any` at a time and fails over to
+    /// another after a detection and a switch delay. Reported apart from the provider's
+    /// services.
+    Customer {
+        /// How long failing over takes.
+        failover: Failover,
+    },
     /// A fallback that is idle until first needed, then ready after `activation`
     /// (for example an operator's manual workaround).
     Standby {
@@ -103,10 +124,49 @@ impl NodeKind {
     pub fn label(&self) -> &'static str {
         match self {
             NodeKind::Subsystem(_) => "subsystem",
-            NodeKind::Service => "service",
+            NodeKind::Service { .. } => "service",
+            NodeKind::Customer { .. } => "customer",
             NodeKind::Standby { .. } => "standby",
         }
     }
+}
+
+/// A service's backlog: while it is unavailable, requests pile up at the arrival rate;
+/// afterwards they drain with its spare capacity, so it is back to normal only later.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Backlog {
+    /// Spare capacity as a share of the arrival rate (0.5: it can serve 1.5× its load);
+    /// draining a backlog of `d` of lost time takes `d / headroom`.
+    pub headroom: f64,
+}
+
+/// How a customer fails over between the alternatives it needs.
+#[derive(Clone, Debug)]
+pub struct Failover {
+    /// From its current alternative becoming unavailable to the customer noticing.
+    pub detection: Delay,
+    /// From noticing to running on another alternative.
+    pub switch: Delay,
+}
+
+/// How a removal's servers fall into a subsystem's cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellAssignment {
+    /// Hosts are listed cell by cell, so a removal empties the first cells first.
+    Sequential,
+    /// Removed hosts are spread at random over all cells (multivariate hypergeometric).
+    Spread,
+}
+
+/// One cell of a subsystem: an independent part that fails, restarts and validates alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell {
+    /// Servers in the cell.
+    pub servers: u64,
+    /// Below this many it needs a cold restart.
+    pub min_servers: u64,
+    /// During a restart it serves from this many.
+    pub serve_servers: u64,
 }
 
 /// A fleet of servers.
@@ -121,9 +181,36 @@ pub struct Subsystem {
     /// How many servers can boot at once (the restart budget).
     pub parallelism: u64,
     /// Boot time of one server.
-    pub boot: BootTime,
+    pub boot: Delay,
     /// Metadata validation after the servers are booted, if any.
     pub validation: Option<Validation>,
+    /// The cells (one for an undivided subsystem), servers and minimums shared in
+    /// proportion. Restart parallelism and validation throughput are the subsystem's, shared
+    /// by the cells restarting at the same time.
+    pub cells: Vec<Cell>,
+    /// How removed servers fall into cells.
+    pub assignment: CellAssignment,
+}
+
+impl Subsystem {
+    /// Splits `servers`, `min_servers` and `serve_servers` into `k` cells in proportion
+    /// (each at least one server, minimums rounded up).
+    pub fn split(servers: u64, min_servers: u64, serve_servers: u64, k: u64) -> Vec<Cell> {
+        let k = k.clamp(1, servers);
+        (0..k)
+            .map(|i| {
+                let n = servers / k + u64::from(i < servers % k);
+                let share =
+                    |x: u64| (u128::from(x) * u128::from(n)).div_ceil(u128::from(servers)) as u64;
+                let min = share(min_servers).clamp(1, n);
+                Cell {
+                    servers: n,
+                    min_servers: min,
+                    serve_servers: share(serve_servers).clamp(min, n),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The metadata-integrity check that runs after a cold restart, before serving.

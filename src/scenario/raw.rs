@@ -21,7 +21,10 @@ pub(crate) struct RawScenario {
     pub services: Named<RawService>,
     #[serde(default)]
     pub standbys: Named<RawStandby>,
+    #[serde(default)]
+    pub customers: Named<RawCustomer>,
     pub command: Spanned<RawCommand>,
+    pub operations: Option<RawOperations>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +51,8 @@ pub(crate) struct RawSubsystem {
     pub restart_after: Vec<Spanned<String>>,
     pub restart: RawRestart,
     pub validation: Option<RawValidation>,
+    pub cells: Option<Spanned<i64>>,
+    pub cell_assignment: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +93,37 @@ pub(crate) struct RawService {
     pub needs: Vec<Spanned<String>>,
     #[serde(default)]
     pub needs_any: Vec<Spanned<String>>,
+    pub backlog: Option<RawBacklog>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBacklog {
+    pub headroom: Loose,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCustomer {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub needs: Vec<Spanned<String>>,
+    pub needs_any: Spanned<Vec<Spanned<String>>>,
+    pub failover: RawFailover,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFailover {
+    pub detection: Spanned<RawDist>,
+    pub switch: Spanned<RawDist>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOperations {
+    pub commands_per_day: Spanned<f64>,
+    pub period: Loose,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +142,39 @@ pub(crate) struct RawCommand {
     pub number_typos: Option<RawNumberTypos>,
     pub target_typos: Option<RawTargetTypos>,
     pub as_typed: Option<RawAsTyped>,
+    pub safeguards: Option<RawSafeguards>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSafeguards {
+    pub min_capacity_guard: Option<RawGuard>,
+    pub rate_limit: Option<RawRateLimit>,
+    pub confirmation: Option<RawConfirmation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGuard {
+    pub mode: Spanned<String>,
+    pub fails: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRateLimit {
+    pub servers: Spanned<i64>,
+    pub per: Loose,
+    pub detection: Spanned<RawDist>,
+    pub fails: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfirmation {
+    pub above: Spanned<i64>,
+    pub confirm_anyway: Spanned<f64>,
+    pub fails: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
