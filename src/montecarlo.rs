@@ -51,21 +51,6 @@ struct Worker<'m> {
     kept: Vec<Outcome>,
 }
 
-impl Worker<'_> {
-    fn run(&mut self, model: &Model, seed: u64, runs: std::ops::Range<u64>, keep: bool) {
-        self.kept.clear();
-        for run in runs {
-            let outcome = self
-                .sim
-                .run_random(&mut run_rng(seed, run), &mut Unobserved);
-            self.acc.record(model, outcome);
-            if keep {
-                self.kept.push(outcome.clone());
-            }
-        }
-    }
-}
-
 /// Runs `plan` on `model`. `sink`, if given, sees each outcome in run order; `progress`
 /// is told how many runs are done after each chunk. If `stop` becomes true the batch ends
 /// after the current chunk: the statistics then cover runs `0..runs` with `runs` less
@@ -77,6 +62,58 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
     stop: &AtomicBool,
 ) -> Result<Accumulator, Error> {
+    let keep = sink.is_some();
+    let workers = in_parallel(
+        plan,
+        || Worker {
+            sim: Simulation::new(model),
+            acc: Accumulator::new(model),
+            kept: Vec::new(),
+        },
+        |w: &mut Worker, runs| {
+            w.kept.clear();
+            for run in runs {
+                let outcome = w
+                    .sim
+                    .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
+                w.acc.record(model, outcome);
+                if keep {
+                    w.kept.push(outcome.clone());
+                }
+            }
+        },
+        |workers, runs| {
+            let done = runs.end;
+            if let Some(sink) = sink.as_mut() {
+                for (run, outcome) in runs.zip(workers.iter().flat_map(|w| &w.kept)) {
+                    sink(run, outcome)?;
+                }
+            }
+            progress(done);
+            Ok(())
+        },
+        stop,
+    )?;
+    let mut total = Accumulator::new(model);
+    for worker in &workers {
+        total.merge(&worker.acc);
+    }
+    total.settle(model);
+    Ok(total)
+}
+
+/// Runs indices `0..plan.runs` on `plan.threads` workers made by `make`. Each chunk is
+/// split into one contiguous range per worker, in order, and given to `work`; after each
+/// chunk `after` sees the workers and the chunk's range (to write rows in order, say). Chunks
+/// aim at [`CHUNK_TIME`]; the loop stops early when `stop` is raised. Returns the workers,
+/// whose results the caller merges in order.
+pub fn in_parallel<W: Send>(
+    plan: Plan,
+    make: impl Fn() -> W,
+    work: impl Fn(&mut W, std::ops::Range<u64>) + Sync,
+    mut after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
+    stop: &AtomicBool,
+) -> Result<Vec<W>, Error> {
     let threads = plan.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -85,14 +122,7 @@ pub fn run(
             threads,
             message: e.to_string(),
         })?;
-    let mut workers: Vec<Worker> = (0..threads)
-        .map(|_| Worker {
-            sim: Simulation::new(model),
-            acc: Accumulator::new(model),
-            kept: Vec::new(),
-        })
-        .collect();
-    let keep = sink.is_some();
+    let mut workers: Vec<W> = (0..threads).map(|_| make()).collect();
     let mut slice = FIRST_SLICE;
     let mut start = 0;
     while start < plan.runs && !stop.load(Ordering::Relaxed) {
@@ -102,28 +132,17 @@ pub fn run(
         let began = Instant::now();
         let per_worker = (end - start).div_ceil(threads as u64);
         pool.install(|| {
-            workers.par_iter_mut().enumerate().for_each(|(w, worker)| {
-                let lo = (start + w as u64 * per_worker).min(end);
-                let hi = (lo + per_worker).min(end);
-                worker.run(model, plan.seed, lo..hi, keep);
+            workers.par_iter_mut().enumerate().for_each(|(i, worker)| {
+                let lo = (start + i as u64 * per_worker).min(end);
+                work(worker, lo..(lo + per_worker).min(end));
             })
         });
-        if let Some(sink) = sink.as_mut() {
-            let outcomes = workers.iter().flat_map(|w| &w.kept);
-            for (run, outcome) in (start..end).zip(outcomes) {
-                sink(run, outcome)?;
-            }
-        }
-        progress(end);
+        after(&mut workers, start..end)?;
         // Aim the next chunk at CHUNK_TIME, growing at most fourfold at a time.
         let took = began.elapsed().as_secs_f64().max(1e-6);
         let ideal = (slice as f64 * CHUNK_TIME.as_secs_f64() / took) as u64;
         slice = ideal.clamp(1, slice.saturating_mul(4));
         start = end;
     }
-    let mut total = Accumulator::new(model);
-    for worker in &workers {
-        total.merge(&worker.acc);
-    }
-    Ok(total)
+    Ok(workers)
 }

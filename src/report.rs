@@ -23,8 +23,14 @@ pub struct Report {
     pub complete: bool,
     /// The scenario's horizon in seconds.
     pub horizon_s: f64,
-    /// Share of runs in which some service was unavailable at some time.
+    /// Share of runs in which some service lost traffic (all of it, or a part) at some time.
     pub outage_probability: Proportion,
+    /// Share of runs in which some customer lost traffic.
+    pub customer_outage_probability: Proportion,
+    /// Per run, the largest share of any service's traffic lost at some time (0 to 1).
+    pub blast_radius: Distribution,
+    /// How often each safeguard acted, in runs.
+    pub safeguards: Safeguards,
     /// Per subsystem and service, in scenario order.
     pub nodes: IndexMap<String, NodeReport>,
     /// Seconds from the command until everything was back, over the runs in which
@@ -51,15 +57,35 @@ pub struct Proportion {
     pub ci95: [f64; 2],
 }
 
-/// One subsystem's or service's results.
+/// One subsystem's, service's or customer's results.
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeReport {
-    /// `subsystem` or `service`.
+    /// `subsystem`, `service` or `customer`.
     pub kind: &'static str,
-    /// Downtime per run, in seconds (runs without downtime count as 0).
+    /// Time fully unavailable per run, in seconds (runs without downtime count as 0).
     pub downtime_s: Distribution,
-    /// Share of runs in which it was unavailable at some time.
+    /// Share of runs in which it was fully unavailable at some time.
     pub unavailable_probability: Proportion,
+    /// Traffic-weighted unavailability per run, in seconds of full outage: the time
+    /// integral of the share of traffic not served.
+    pub lost_service_s: Distribution,
+    /// Share of runs in which it lost some traffic at some time.
+    pub impacted_probability: Proportion,
+}
+
+/// How many runs each safeguard acted in.
+#[derive(Clone, Debug, Serialize)]
+pub struct Safeguards {
+    /// The operator declined a wrong command at the confirmation prompt.
+    pub declined: u64,
+    /// The minimum-capacity guard refused the command.
+    pub refused: u64,
+    /// The minimum-capacity guard clipped the removal.
+    pub clipped: u64,
+    /// Monitoring noticed a rate-limited wrong removal and the operator aborted it.
+    pub aborted: u64,
+    /// Some safeguard did not work.
+    pub failed: u64,
 }
 
 /// The distribution of a quantity over runs: exact mean and max, quantiles within 0.1 %.
@@ -137,6 +163,8 @@ impl Report {
                     kind: node.kind.label(),
                     downtime_s: Distribution::new(&t.downtime, 1e-3),
                     unavailable_probability: Proportion::new(t.down_runs, acc.runs),
+                    lost_service_s: Distribution::new(&t.lost_service, 1e-3),
+                    impacted_probability: Proportion::new(t.impacted_runs, acc.runs),
                 };
                 (node.name.clone(), report)
             })
@@ -155,6 +183,15 @@ impl Report {
             complete: acc.runs == plan.runs,
             horizon_s: model.horizon.as_secs_f64(),
             outage_probability: Proportion::new(acc.outages, acc.runs),
+            customer_outage_probability: Proportion::new(acc.customer_outages, acc.runs),
+            blast_radius: Distribution::new(&acc.blast_radius, 1e-6),
+            safeguards: Safeguards {
+                declined: acc.safeguards.declined,
+                refused: acc.safeguards.refused,
+                clipped: acc.safeguards.clipped,
+                aborted: acc.safeguards.aborted,
+                failed: acc.safeguards.failed,
+            },
             nodes,
             recovery_s: Distribution::new(&acc.recovery, 1e-3),
             unrecovered_runs: acc.horizon_hits,

@@ -120,6 +120,15 @@ impl Safeguards {
     ) -> Option<SimTime> {
         steps.clear();
         *did = Interventions::default();
+        if self.guard.is_none() && self.rate_limit.is_none() && self.confirmation.is_none() {
+            // No safeguard: the tool removes what it was asked, at once.
+            steps.extend(plan.iter().map(|&(node, servers)| Step {
+                at: SimTime::ZERO,
+                node,
+                servers,
+            }));
+            return None;
+        }
         // One entry per subsystem, in first-mentioned order, at most its whole fleet.
         let mut asked: Vec<(NodeId, u64)> = Vec::with_capacity(plan.len());
         for &(node, n) in plan {

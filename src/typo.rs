@@ -220,7 +220,8 @@ pub fn read_count(digits: &[u8]) -> u64 {
 impl Command {
     /// Draws one typed input: the count and the selector. `scratch` is reused between runs.
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, scratch: &mut Vec<u8>) -> (u64, Selector) {
-        let intended = self.count.to_string();
+        let mut digits = itoa::Buffer::new();
+        let intended = digits.format(self.count);
         self.number_typos
             .type_digits(intended.as_bytes(), rng, scratch);
         let count = read_count(scratch);

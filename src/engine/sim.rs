@@ -92,7 +92,7 @@ struct CellState {
 }
 
 /// Mutable state of one node during a run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct NodeState {
     health: Health,
     served: u32,
@@ -121,6 +121,10 @@ pub struct Simulation<'m> {
     state: Vec<NodeState>,
     cells: Vec<Vec<CellState>>,
     outcome: Outcome,
+    /// What `state`, `cells` and `outcome.nodes` hold at the start of every run.
+    initial: (Vec<NodeState>, Vec<Vec<CellState>>, Vec<NodeOutcome>),
+    /// Whether some node's health may have changed since the last propagation.
+    dirty: bool,
     plan: Vec<(NodeId, u64)>,
     steps: Vec<Step>,
     split: Vec<u64>,
@@ -132,12 +136,62 @@ pub struct Simulation<'m> {
 impl<'m> Simulation<'m> {
     /// A simulator for `model`.
     pub fn new(model: &'m Model) -> Self {
+        let state = model
+            .nodes
+            .iter()
+            .map(|node| {
+                let (health, served, standby) = match &node.kind {
+                    NodeKind::Standby { .. } => (Health::Down, 0, StandbyState::Idle),
+                    _ => (Health::Up, FULL, StandbyState::Ready),
+                };
+                NodeState {
+                    health,
+                    served,
+                    since: SimTime::ZERO,
+                    lost: 0,
+                    down_since: None,
+                    standby,
+                    epoch: 0,
+                    backlog: 0,
+                    draining: None,
+                    active: 0,
+                    failing_over: false,
+                    stranded: false,
+                }
+            })
+            .collect();
+        let cells = model
+            .nodes
+            .iter()
+            .map(|node| match &node.kind {
+                NodeKind::Subsystem(s) => s
+                    .cells
+                    .iter()
+                    .map(|c| CellState {
+                        phase: Phase::Running,
+                        capacity: c.servers,
+                        epoch: 0,
+                        share: 1,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let nodes = vec![
+            NodeOutcome {
+                min_served: FULL,
+                ..NodeOutcome::default()
+            };
+            model.nodes.len()
+        ];
         Simulation {
             model,
             queue: EventQueue::default(),
-            state: Vec::with_capacity(model.nodes.len()),
-            cells: vec![Vec::new(); model.nodes.len()],
+            state: Vec::new(),
+            cells: Vec::new(),
             outcome: Outcome::default(),
+            initial: (state, cells, nodes),
+            dirty: false,
             plan: Vec::new(),
             steps: Vec::new(),
             split: Vec::new(),
@@ -208,7 +262,10 @@ impl<'m> Simulation<'m> {
                 self.outcome.events += 1;
                 self.handle(now, event, rng, obs);
             }
-            self.propagate(now, rng, obs);
+            // Only a change of some node's health can change anything downstream.
+            if std::mem::take(&mut self.dirty) {
+                self.propagate(now, rng, obs);
+            }
         }
         self.finish(now, horizon);
         &self.outcome
@@ -216,52 +273,17 @@ impl<'m> Simulation<'m> {
 
     fn reset(&mut self, count: u64, selector: Selector) {
         self.queue.clear();
-        self.state.clear();
-        for (i, node) in self.model.nodes.iter().enumerate() {
-            let (health, served, standby) = match &node.kind {
-                NodeKind::Standby { .. } => (Health::Down, 0, StandbyState::Idle),
-                _ => (Health::Up, FULL, StandbyState::Ready),
-            };
-            self.state.push(NodeState {
-                health,
-                served,
-                since: SimTime::ZERO,
-                lost: 0,
-                down_since: None,
-                standby,
-                epoch: 0,
-                backlog: 0,
-                draining: None,
-                active: 0,
-                failing_over: false,
-                stranded: false,
-            });
-            let cells = &mut self.cells[i];
-            cells.clear();
-            if let NodeKind::Subsystem(s) = &node.kind {
-                cells.extend(s.cells.iter().map(|c| CellState {
-                    phase: Phase::Running,
-                    capacity: c.servers,
-                    epoch: 0,
-                    share: 1,
-                }));
-            }
-        }
+        self.state.clone_from(&self.initial.0);
+        self.cells.clone_from(&self.initial.1);
         let mut nodes = std::mem::take(&mut self.outcome.nodes);
-        nodes.clear();
-        nodes.resize(
-            self.model.nodes.len(),
-            NodeOutcome {
-                min_served: FULL,
-                ..NodeOutcome::default()
-            },
-        );
+        nodes.clone_from(&self.initial.2);
         self.outcome = Outcome {
             count_typed: count,
             selector: Some(selector),
             nodes,
             ..Outcome::default()
         };
+        self.dirty = false;
     }
 
     fn subsystem(&self, node: NodeId) -> Option<&'m Subsystem> {
@@ -283,6 +305,7 @@ impl<'m> Simulation<'m> {
         let c = &mut self.cells[node.0][cell];
         let from = std::mem::replace(&mut c.phase, to);
         c.capacity = capacity;
+        self.dirty |= from.health() != to.health();
         let cell = (self.cells[node.0].len() > 1).then_some(cell as u32);
         obs.observe(
             now,
@@ -363,12 +386,16 @@ impl<'m> Simulation<'m> {
                     );
                 }
             }
-            Event::StandbyReady { node } => self.state[node.0].standby = StandbyState::Ready,
+            Event::StandbyReady { node } => {
+                self.state[node.0].standby = StandbyState::Ready;
+                self.dirty = true;
+            }
             Event::Drained { node, epoch } => {
                 let st = &mut self.state[node.0];
                 if st.epoch == epoch && st.draining.is_some() {
                     st.backlog = 0;
                     st.draining = None;
+                    self.dirty = true;
                 }
             }
             Event::FailedOver { node, epoch } => {
@@ -376,6 +403,7 @@ impl<'m> Simulation<'m> {
                 if st.epoch == epoch && st.failing_over {
                     st.failing_over = false;
                     self.switch(now, node, obs);
+                    self.dirty = true;
                 }
             }
         }
@@ -823,6 +851,9 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(&mut self, now: SimTime, horizon: SimTime) {
+        if self.outcome.nodes.iter().all(|n| n.depth == 0) {
+            return; // nothing lost traffic: the outcome is as reset left it
+        }
         let end = if self.queue.is_empty() { now } else { horizon };
         let mut all_back = true;
         let mut latest = SimTime::ZERO;

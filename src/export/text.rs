@@ -114,24 +114,55 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         "servers removed      {}",
         dist_line(&r.servers_removed, |v| format!("{v:.0}"))
     )?;
+    if r.blast_radius.max.is_some_and(|m| m > 0.0 && m < 1.0)
+        || r.blast_radius.p99.is_some_and(|p| p > 0.0 && p < 1.0)
+    {
+        writeln!(
+            w,
+            "blast radius         {}   (largest share of a service's traffic lost)",
+            dist_line(&r.blast_radius, percent)
+        )?;
+    }
+    let sg = &r.safeguards;
+    if sg.declined + sg.refused + sg.clipped + sg.aborted + sg.failed > 0 {
+        writeln!(
+            w,
+            "safeguards           declined at the prompt {}, refused by the guard {}, clipped {}, aborted {}; did not work {} (runs)",
+            sg.declined, sg.refused, sg.clipped, sg.aborted, sg.failed
+        )?;
+    }
+    let customers = r.nodes.values().filter(|n| n.kind == "customer").count() as u64;
+    if customers > 0 {
+        writeln!(
+            w,
+            "customer outage      {}   ({} of {} runs)",
+            proportion(&r.customer_outage_probability),
+            r.customer_outage_probability.count,
+            r.runs
+        )?;
+    }
     writeln!(w)?;
     let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
     writeln!(
         w,
-        "{:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}",
-        "node", "kind", "P(unavailable) [95% CI]", "mean down", "p99 down", "max down"
+        "{:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}  {:>12}",
+        "node", "kind", "P(unavailable) [95% CI]", "mean down", "p99 down", "max down", "mean lost"
     )?;
-    for (name, n) in &r.nodes {
+    // The provider's nodes first, then what its customers saw.
+    let provider = r.nodes.iter().filter(|(_, n)| n.kind != "customer");
+    let customers = r.nodes.iter().filter(|(_, n)| n.kind == "customer");
+    for (name, n) in provider.chain(customers) {
         let d = &n.downtime_s;
         let show = |v: Option<f64>| v.map_or("-".into(), duration);
         writeln!(
             w,
-            "{name:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}",
+            "{name:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}  {:>12}",
             n.kind,
             proportion(&n.unavailable_probability),
             show(d.mean),
             show(d.p99),
-            show(d.max)
+            show(d.max),
+            show(n.lost_service_s.mean)
         )?;
     }
     Ok(())

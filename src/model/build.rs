@@ -280,6 +280,7 @@ impl Checker<'_> {
                 restart_after: Vec::new(),
             });
         }
+        self.standbys_are_fallbacks(&nodes, &edges)?;
         let graph = self.graph(&nodes, &edges)?;
         let command = self.command(&raw.command, &nodes, &resolve)?;
         let operations = match &raw.operations {
@@ -400,6 +401,26 @@ impl Checker<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A standby is a fallback: it may only be one of several `needs_any` alternatives, at
+    /// least one of which is not a standby (otherwise the node would be down from the start).
+    fn standbys_are_fallbacks(&self, nodes: &[Node], edges: &[Edge]) -> Result<()> {
+        let standby = |id: NodeId| matches!(nodes[id.0].kind, NodeKind::Standby { .. });
+        for e in edges.iter().filter(|e| standby(e.from)) {
+            let node = &nodes[e.to.0];
+            let fallback =
+                e.kind == EdgeKind::NeedsAny && node.needs_any.iter().any(|&d| !standby(d));
+            if !fallback {
+                return Err(self.invalid(
+                    e.span.clone(),
+                    &format!("{}.{}", node.name, if e.kind == EdgeKind::NeedsAny { "needs_any" } else { "needs" }),
+                    format!("{:?}, a standby", nodes[e.from.0].name),
+                    "a standby only in `needs_any`, beside at least one alternative that is not a standby",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn graph(&self, nodes: &[Node], edges: &[Edge]) -> Result<DependencyGraph> {

@@ -40,14 +40,22 @@ pub struct Histogram {
 impl Histogram {
     /// Counts one value.
     pub fn record(&mut self, v: u64) {
+        self.record_n(v, 1);
+    }
+
+    /// Counts the value `v`, `n` times.
+    pub fn record_n(&mut self, v: u64, n: u64) {
+        if n == 0 {
+            return;
+        }
         let i = index(v);
         if i >= self.counts.len() {
             self.counts.resize(i + 1, 0);
         }
-        self.counts[i] += 1;
+        self.counts[i] += n;
         self.min = if self.total == 0 { v } else { self.min.min(v) };
         self.max = self.max.max(v);
-        self.total += 1;
+        self.total += n;
     }
 
     /// Adds all of `other`'s counts.

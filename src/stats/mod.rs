@@ -22,10 +22,15 @@ pub struct Tally {
 impl Tally {
     /// Counts one value.
     pub fn record(&mut self, v: u64) {
+        self.record_n(v, 1);
+    }
+
+    /// Counts the value `v`, `n` times.
+    pub fn record_n(&mut self, v: u64, n: u64) {
         let v128 = u128::from(v);
-        self.sum = self.sum.saturating_add(v128);
-        self.sum_sq = self.sum_sq.saturating_add(v128 * v128);
-        self.hist.record(v);
+        self.sum = self.sum.saturating_add(v128 * u128::from(n));
+        self.sum_sq = self.sum_sq.saturating_add(v128 * v128 * u128::from(n));
+        self.hist.record_n(v, n);
     }
 
     /// Adds `other`'s values.
@@ -75,10 +80,29 @@ impl Tally {
 /// Per-node totals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeTally {
-    /// Runs in which the node was unavailable at some time.
+    /// Runs in which the node was fully unavailable at some time.
     pub down_runs: u64,
+    /// Runs in which it lost some of its traffic at some time.
+    pub impacted_runs: u64,
     /// Downtime in milliseconds, one value per run (zeros included).
     pub downtime: Tally,
+    /// Traffic-weighted unavailability in milliseconds, one value per run.
+    pub lost_service: Tally,
+}
+
+/// How often each safeguard acted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SafeguardTally {
+    /// Runs in which the operator declined at the prompt.
+    pub declined: u64,
+    /// Runs in which the guard refused the command.
+    pub refused: u64,
+    /// Runs in which the guard clipped the removal.
+    pub clipped: u64,
+    /// Runs in which a rate-limited removal was aborted.
+    pub aborted: u64,
+    /// Runs in which some safeguard did not work.
+    pub failed: u64,
 }
 
 /// Totals over any number of runs of one model.
@@ -86,8 +110,14 @@ pub struct NodeTally {
 pub struct Accumulator {
     /// Runs counted.
     pub runs: u64,
-    /// Runs in which some service was unavailable.
+    /// Runs in which some service lost traffic.
     pub outages: u64,
+    /// Runs in which some customer lost traffic.
+    pub customer_outages: u64,
+    /// What the safeguards did.
+    pub safeguards: SafeguardTally,
+    /// Largest share of a service's traffic lost at some time, in millionths, per run.
+    pub blast_radius: Tally,
     /// Runs in which something was still unavailable at the horizon.
     pub horizon_hits: u64,
     /// Events processed by the engine.
@@ -99,8 +129,11 @@ pub struct Accumulator {
     pub recovery: Tally,
     /// Runs with each cascade depth (index = depth).
     pub depth: Vec<u64>,
-    /// Indexed like [`Model::nodes`]; standbys stay empty.
+    /// Indexed like [`Model::nodes`]; standbys stay empty. Runs in which no node lost
+    /// traffic are not in these tallies until [`Accumulator::settle`] adds them as zeros.
     pub nodes: Vec<NodeTally>,
+    /// Runs in which no node lost traffic, not yet in `nodes`.
+    pub quiet: u64,
 }
 
 impl Accumulator {
@@ -116,6 +149,14 @@ impl Accumulator {
     pub fn record(&mut self, model: &Model, o: &Outcome) {
         self.runs += 1;
         self.outages += u64::from(o.outage);
+        self.customer_outages += u64::from(o.customer_outage);
+        self.blast_radius.record(u64::from(o.blast_radius));
+        let (did, sg) = (&o.interventions, &mut self.safeguards);
+        sg.declined += u64::from(did.declined);
+        sg.refused += u64::from(did.refused);
+        sg.clipped += u64::from(did.clipped);
+        sg.aborted += u64::from(did.aborted);
+        sg.failed += u64::from(did.failed);
         self.horizon_hits += u64::from(o.horizon_hit);
         self.events += o.events;
         self.servers_removed.record(o.servers_removed);
@@ -127,17 +168,43 @@ impl Accumulator {
             self.depth.resize(d + 1, 0);
         }
         self.depth[d] += 1;
+        if o.cascade_depth == 0 {
+            // Nothing lost traffic: every node's downtime and lost service are zero.
+            self.quiet += 1;
+            return;
+        }
         for (id, _) in model.reported() {
             let (tally, out) = (&mut self.nodes[id.0], &o.nodes[id.0]);
             tally.down_runs += u64::from(out.down_at.is_some());
+            tally.impacted_runs += u64::from(out.depth > 0);
             tally.downtime.record(out.downtime.as_millis());
+            tally.lost_service.record(out.lost_service.as_millis());
         }
+    }
+
+    /// Adds the quiet runs to every node's tallies as zeros; call before reading them.
+    pub fn settle(&mut self, model: &Model) {
+        for (id, _) in model.reported() {
+            let tally = &mut self.nodes[id.0];
+            tally.downtime.record_n(0, self.quiet);
+            tally.lost_service.record_n(0, self.quiet);
+        }
+        self.quiet = 0;
     }
 
     /// Adds `other`'s runs, as if they had been recorded here.
     pub fn merge(&mut self, other: &Accumulator) {
         self.runs += other.runs;
+        self.quiet += other.quiet;
         self.outages += other.outages;
+        self.customer_outages += other.customer_outages;
+        self.blast_radius.merge(&other.blast_radius);
+        let (a, b) = (&mut self.safeguards, &other.safeguards);
+        a.declined += b.declined;
+        a.refused += b.refused;
+        a.clipped += b.clipped;
+        a.aborted += b.aborted;
+        a.failed += b.failed;
         self.horizon_hits += other.horizon_hits;
         self.events += other.events;
         self.servers_removed.merge(&other.servers_removed);
@@ -153,7 +220,9 @@ impl Accumulator {
         }
         for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
             a.down_runs += b.down_runs;
+            a.impacted_runs += b.impacted_runs;
             a.downtime.merge(&b.downtime);
+            a.lost_service.merge(&b.lost_service);
         }
     }
 }
