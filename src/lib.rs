@@ -7,6 +7,7 @@
 //! - [`safeguard`]: what the operator's tool does to stop or limit a wrong removal;
 //! - [`engine`]: one run, as a discrete-event simulation with integer time;
 //! - [`montecarlo`]: many runs in parallel, deterministic on any thread count;
+//! - [`operations`]: periods of routine commands: annual downtime and availability;
 //! - [`stats`] and [`report`]: streaming statistics and the summary built from them;
 //! - [`export`]: one writer per output format;
 //! - [`cli`]: the command line, the only part that prints.
@@ -17,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod model;
 pub mod montecarlo;
+pub mod operations;
 pub mod report;
 pub mod safeguard;
 pub mod scenario;

@@ -122,7 +122,8 @@ pub struct Depth {
 }
 
 impl Proportion {
-    fn new(count: u64, runs: u64) -> Self {
+    /// `count` of `runs`, with its Wilson interval.
+    pub fn new(count: u64, runs: u64) -> Self {
         Proportion {
             count,
             estimate: if runs == 0 {
@@ -137,7 +138,7 @@ impl Proportion {
 
 impl Distribution {
     /// From a tally of values, each multiplied by `scale` (1e-3 turns ms into seconds).
-    fn new(t: &Tally, scale: f64) -> Self {
+    pub fn new(t: &Tally, scale: f64) -> Self {
         let s = |v: u64| v as f64 * scale;
         Distribution {
             runs: t.len(),

@@ -26,6 +26,9 @@ pub enum Command {
     Run(RunArgs),
     /// Replay the input as it was typed (the scenario's `[command.as_typed]`) as a timeline.
     Replay(ReplayArgs),
+    /// Operations over time: periods (a year, say) of routine commands; annual downtime,
+    /// availability and how often the worst cases happen. Needs `[operations]`.
+    Operate(OperateArgs),
     /// Check a scenario file and print its dependency graph.
     Check {
         /// A scenario file or the name of a built-in scenario.
@@ -53,6 +56,29 @@ pub struct RunArgs {
     /// Write one row per run to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// No progress bar and no timing on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `operate`.
+#[derive(Debug, Args)]
+pub struct OperateArgs {
+    /// A scenario file or the name of a built-in scenario, with an `[operations]` table.
+    #[arg(default_value = "s3-operations")]
+    pub scenario: String,
+    /// Number of periods to simulate.
+    #[arg(long, default_value_t = 2_000)]
+    pub periods: u64,
+    /// Base seed; period i uses the ChaCha8 stream (seed, i).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores]. Does not change the results.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Write the summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -97,21 +123,38 @@ const MAX_RUNS: u64 = 1_000_000_000_000;
 impl RunArgs {
     /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024.
     pub fn threads(&self) -> Result<usize, Error> {
-        if !(1..=MAX_RUNS).contains(&self.runs) {
-            return Err(Error::InvalidOption {
-                option: "--runs",
-                value: self.runs.to_string(),
-                expected: format!("from 1 to {MAX_RUNS} runs"),
-            });
-        }
-        match self.threads {
-            Some(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
-            Some(t) => Err(Error::InvalidOption {
-                option: "--threads",
-                value: t.to_string(),
-                expected: format!("from 1 to {MAX_THREADS}"),
-            }),
-            None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        }
+        check_count("--runs", self.runs)?;
+        threads(self.threads)
+    }
+}
+
+impl OperateArgs {
+    /// Checks the values clap cannot: 1 ≤ periods ≤ 10^12, 1 ≤ threads ≤ 1024.
+    pub fn threads(&self) -> Result<usize, Error> {
+        check_count("--periods", self.periods)?;
+        threads(self.threads)
+    }
+}
+
+fn check_count(option: &'static str, n: u64) -> Result<(), Error> {
+    if (1..=MAX_RUNS).contains(&n) {
+        return Ok(());
+    }
+    Err(Error::InvalidOption {
+        option,
+        value: n.to_string(),
+        expected: format!("from 1 to {MAX_RUNS}"),
+    })
+}
+
+fn threads(asked: Option<usize>) -> Result<usize, Error> {
+    match asked {
+        Some(t) if (1..=MAX_THREADS).contains(&t) => Ok(t),
+        Some(t) => Err(Error::InvalidOption {
+            option: "--threads",
+            value: t.to_string(),
+            expected: format!("from 1 to {MAX_THREADS}"),
+        }),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
 }

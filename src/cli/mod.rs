@@ -13,13 +13,14 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-pub use args::{Cli, Command, ReplayArgs, RunArgs};
+pub use args::{Cli, Command, OperateArgs, ReplayArgs, RunArgs};
 
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
 use crate::export::{csv::RunsCsv, json, text, timeline::Replay, AtomicFile};
 use crate::model::{Model, NodeKind};
 use crate::montecarlo::{self, run_rng, Plan};
+use crate::operations::{self, OperationsReport};
 use crate::report::Report;
 use crate::scenario::{self, BUILTINS};
 
@@ -49,6 +50,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
     let result = match command {
         Command::Run(args) => run(&args, &mut out),
         Command::Replay(args) => replay(&args, &mut out),
+        Command::Operate(args) => operate(&args, &mut out),
         Command::Check { scenario } => check(&scenario, &mut out),
         Command::Scenarios => list(&mut out),
     };
@@ -167,6 +169,52 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
         }
     });
     stop
+}
+
+fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let threads = args.threads()?;
+    let model = scenario::load(&args.scenario)?;
+    let Some(ops) = model.operations.clone() else {
+        return Err(Error::Unsupported {
+            scenario: model.origin.clone(),
+            what: "has no [operations] table: operate needs commands_per_day and period".into(),
+        });
+    };
+    let plan = Plan {
+        runs: args.periods,
+        seed: args.seed,
+        threads,
+    };
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar(args.periods, args.quiet);
+    let started = Instant::now();
+    let tally = operations::run(
+        &model,
+        &ops,
+        plan,
+        &mut |done| bar.set_position(done),
+        &stop,
+    )?;
+    bar.finish_and_clear();
+    let report = OperationsReport::new(&model, &ops, &plan, &tally);
+    text::write_operations(out, &report).map_err(stdout_error)?;
+    if let Some(path) = &args.json {
+        AtomicFile::write_with(path, |w| json::write(w, &report))?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} periods in {:.2} s",
+            tally.periods,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if tally.periods < plan.runs {
+        return Err(Error::Interrupted {
+            done: tally.periods,
+            asked: plan.runs,
+        });
+    }
+    Ok(())
 }
 
 fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
@@ -324,7 +372,8 @@ fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
 
 fn list(out: &mut dyn Write) -> Result<(), Error> {
     for b in BUILTINS {
-        writeln!(out, "{:12}  {}", b.name, b.summary).map_err(stdout_error)?;
+        let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
+        writeln!(out, "{:width$}  {}", b.name, b.summary).map_err(stdout_error)?;
     }
     Ok(())
 }

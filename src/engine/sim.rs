@@ -640,7 +640,7 @@ impl<'m> Simulation<'m> {
         let active_down = self.state[node.needs_any[st.active].0].health == Health::Down;
         if st.stranded {
             self.switch(now, id, obs);
-        } else if active_down && !st.failing_over {
+        } else if active_down && !st.failing_over && node.needs_any.len() > 1 {
             let delay = failover.detection.sample(rng) + failover.switch.sample(rng);
             let st = &mut self.state[id.0];
             st.failing_over = true;

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use crate::operations::OperationsReport;
 use crate::report::{Distribution, Proportion, Report};
 use crate::time::SimDuration;
 
@@ -163,6 +164,78 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
             show(d.p99),
             show(d.max),
             show(n.lost_service_s.mean)
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the summary of an operations batch.
+pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> io::Result<()> {
+    let status = if r.complete { "complete" } else { "PARTIAL" };
+    writeln!(
+        w,
+        "{}: {} periods of {} with {} commands a day, seed {}, {status}",
+        r.scenario,
+        r.periods,
+        duration(r.period_s),
+        r.commands_per_day,
+        r.seed
+    )?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "commands per period    {}",
+        dist_line(&r.commands, |v| format!("{v:.0}"))
+    )?;
+    writeln!(
+        w,
+        "outages per period     {}",
+        dist_line(&r.outages_per_period, |v| format!("{v:.2}"))
+    )?;
+    writeln!(
+        w,
+        "periods with an outage {}   ({} of {})",
+        proportion(&r.periods_with_outage),
+        r.periods_with_outage.count,
+        r.periods
+    )?;
+    for c in &r.worst_cases {
+        let every = c.once_every_periods.map_or("never seen".into(), |n| {
+            format!("once every {n:.1} periods")
+        });
+        writeln!(
+            w,
+            "a service down ≥ {:3}  {}   ({every})",
+            c.at_least,
+            proportion(&c.probability)
+        )?;
+    }
+    writeln!(w)?;
+    let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
+    writeln!(
+        w,
+        "{:width$}  {:9}  {:>16}  {:>12}  {:>12}  {:>26}",
+        "node", "kind", "mean down/period", "p99", "max", "availability (nines) [95%]"
+    )?;
+    for (name, n) in &r.nodes {
+        let d = &n.downtime_s;
+        let show = |v: Option<f64>| v.map_or("-".into(), duration);
+        let nines = n.nines.as_ref().map_or("no downtime".into(), |e| {
+            let hi = if e.ci95[1].is_finite() {
+                format!("{:.2}", e.ci95[1])
+            } else {
+                "∞".into()
+            };
+            format!("{:.2} [{:.2}, {hi}]", e.estimate, e.ci95[0])
+        });
+        writeln!(
+            w,
+            "{name:width$}  {:9}  {:>16}  {:>12}  {:>12}  {:>26}",
+            n.kind,
+            show(d.mean),
+            show(d.p99),
+            show(d.max),
+            nines
         )?;
     }
     Ok(())

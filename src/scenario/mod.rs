@@ -25,11 +25,34 @@ pub struct Builtin {
 }
 
 /// The built-in scenarios; the first is the default.
-pub const BUILTINS: &[Builtin] = &[Builtin {
-    name: "s3-2017",
-    summary: "S3 us-east-1, 2017-02-28: a mistyped removal takes index and placement down",
-    text: include_str!("../../scenarios/s3-2017.toml"),
-}];
+pub const BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "s3-2017",
+        summary: "S3 us-east-1, 2017-02-28: a mistyped removal takes index and placement down",
+        text: include_str!("../../scenarios/s3-2017.toml"),
+    },
+    Builtin {
+        name: "s3-2017-guarded",
+        summary: "the same, with the minimum-capacity guard and rate limit announced afterwards",
+        text: include_str!("../../scenarios/s3-2017-guarded.toml"),
+    },
+    Builtin {
+        name: "s3-cells",
+        summary: "the same, with the index subsystem split into 8 cells",
+        text: include_str!("../../scenarios/s3-cells.toml"),
+    },
+    Builtin {
+        name: "multi-region",
+        summary:
+            "customer sites in one region, or failing over to a second by hand or automatically",
+        text: include_str!("../../scenarios/multi-region.toml"),
+    },
+    Builtin {
+        name: "s3-operations",
+        summary: "a year of routine playbook commands on the 2017 topology (for `operate`)",
+        text: include_str!("../../scenarios/s3-operations.toml"),
+    },
+];
 
 /// The name of the scenario used when none is given.
 pub const DEFAULT: &str = "s3-2017";

@@ -88,6 +88,11 @@ impl Histogram {
         self.total == 0
     }
 
+    /// How many zeros were counted.
+    pub fn zeros(&self) -> u64 {
+        self.counts.first().copied().unwrap_or(0)
+    }
+
     /// Largest value counted (exact).
     pub fn max(&self) -> u64 {
         self.max

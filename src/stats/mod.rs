@@ -71,6 +71,11 @@ impl Tally {
         Some([self.hist.value_at_rank(lo)?, self.hist.value_at_rank(hi)?])
     }
 
+    /// How many of the values were zero.
+    pub fn zeros(&self) -> u64 {
+        self.hist.zeros()
+    }
+
     /// Exact maximum, or `None` if empty.
     pub fn max(&self) -> Option<u64> {
         (!self.is_empty()).then(|| self.hist.max())
