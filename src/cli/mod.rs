@@ -377,8 +377,3 @@ fn list(out: &mut dyn Write) -> Result<(), Error> {
     }
     Ok(())
 }
-
-/// Whether `spec` names an existing file (rather than a built-in).
-pub fn is_file(spec: &str) -> bool {
-    Path::new(spec).is_file()
-}

@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use crate::engine::Outcome;
+use std::fmt::Write as _;
+
+use crate::engine::{Outcome, FULL};
 use crate::model::{Model, NodeId};
 use crate::time::SimDuration;
 
@@ -39,6 +41,9 @@ impl<'m, W: Write> RunsCsv<'m, W> {
             "cascade_depth",
             "recovery_s",
             "horizon_hit",
+            "blast_radius",
+            "customer_outage",
+            "safeguards",
         ]
         .map(String::from)
         .to_vec();
@@ -74,6 +79,31 @@ impl<'m, W: Write> RunsCsv<'m, W> {
             None => out.write_field("")?,
         }
         out.write_field(if o.horizon_hit { "1" } else { "0" })?;
+        self.buf.clear();
+        let _ = write!(
+            self.buf,
+            "{}.{:06}",
+            o.blast_radius / FULL,
+            o.blast_radius % FULL
+        );
+        out.write_field(&self.buf)?;
+        out.write_field(if o.customer_outage { "1" } else { "0" })?;
+        let did = &o.interventions;
+        let acts = [
+            (did.failed, "failed"),
+            (did.declined, "declined"),
+            (did.refused, "refused"),
+            (did.clipped, "clipped"),
+            (did.aborted, "aborted"),
+        ];
+        self.buf.clear();
+        for (_, name) in acts.iter().filter(|(happened, _)| *happened) {
+            if !self.buf.is_empty() {
+                self.buf.push('+');
+            }
+            self.buf.push_str(name);
+        }
+        out.write_field(&self.buf)?;
         for id in &self.nodes {
             out.write_field(secs(&mut self.buf, o.nodes[id.0].downtime))?;
         }
