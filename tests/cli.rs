@@ -710,3 +710,102 @@ fn a_killed_run_never_leaves_a_truncated_file() {
     );
     assert!(!dir.path().join("sum.json").exists());
 }
+
+#[test]
+fn new_keys_are_checked_like_the_rest() {
+    rejects(
+        "servers = 10",
+        "servers = 10\ncell_assignment = \"random\"",
+        "bad.toml:6:19: `subsystems.a.cell_assignment` is \"random\"; expected \"sequential\" or \"spread\"",
+    );
+    rejects(
+        "servers = 10",
+        "servers = 10\ncells = 11",
+        "bad.toml:6:9: `subsystems.a.cells` is 11; expected a whole number from 1 to 10",
+    );
+    rejects(
+        "count = 1",
+        "count = 1\nsafeguards = { min_capacity_guard = { mode = \"warn\" } }",
+        "bad.toml:15:46: `command.safeguards.min_capacity_guard.mode` is \"warn\"; expected \"refuse\" or \"clip\"",
+    );
+    rejects(
+        "count = 1",
+        "count = 1\nsafeguards = { rate_limit = { servers = 5, per = \"1m\", detection = { dist = \"constant\", value = \"5m\" }, fails = 1.5 } }",
+        "bad.toml:15:113: `command.safeguards.rate_limit.fails` is 1.5; expected a probability from 0 to 1",
+    );
+    rejects(
+        "[command]",
+        "[customers.c]\nneeds_any = []\nfailover = { detection = { dist = \"constant\", value = \"1m\" }, switch = { dist = \"constant\", value = \"1m\" } }\n\n[command]",
+        "bad.toml:13:13: `customers.c.needs_any` is empty; expected the alternatives it can run on, such as [\"s3-east\", \"s3-west\"]",
+    );
+    rejects(
+        "needs = [\"a\"]",
+        "needs = [\"w\"]\n[standbys.w]\nactivation = \"1h\"",
+        "bad.toml:10:10: `s.needs` is \"w\", a standby; expected a standby only in `needs_any`, beside at least one alternative that is not a standby",
+    );
+    rejects(
+        "count = 1",
+        "count = 1\n[operations]\ncommands_per_day = -1\nperiod = \"365d\"",
+        "bad.toml:16:20: `operations.commands_per_day` is -1; expected a rate from 0 to 10000 commands a day",
+    );
+    rejects(
+        "[services.s]\nneeds = [\"a\"]",
+        "[services.s]\nneeds = [\"a\"]\nbacklog = { headroom = \"0%\" }",
+        "bad.toml:11:24: `services.s.backlog.headroom` is \"0%\"; expected spare capacity above 0%",
+    );
+}
+
+#[test]
+fn extreme_values_get_an_error_or_a_correct_answer() {
+    // Too many servers to simulate one by one: a clear limit.
+    rejects(
+        "servers = 10",
+        "servers = 1000000000000",
+        "bad.toml:5:11: `subsystems.a.servers` is 1000000000000; expected a whole number from 1 to 10000000",
+    );
+    // A duration too long to keep exact.
+    rejects(
+        "value = \"1m\"",
+        "value = \"1000000y\"",
+        "bad.toml:7:71: `subsystems.a.restart.boot_time.value` is \"1000000y\"; expected a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)",
+    );
+    // A 1,000-year horizon, zero boot times, and a log-normal with an enormous variance all
+    // run to a sensible end.
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("name = \"t\"", "name = \"t\"\nhorizon = \"1000y\""),
+        ("value = \"1m\"", "value = \"0s\""),
+        (
+            "dist = \"constant\", value = \"1m\"",
+            "dist = \"lognormal\", median = \"1m\", sigma = 20.0",
+        ),
+    ] {
+        let text = BASE
+            .replacen(from, to, 1)
+            .replacen("count = 1", "count = 8", 1);
+        std::fs::write(dir.path().join("x.toml"), text).unwrap();
+        let json = dir.path().join("x.json");
+        ok(&blastradius_in(
+            dir.path(),
+            &[
+                "run",
+                "x.toml",
+                "--runs",
+                "200",
+                "-q",
+                "--json",
+                json.to_str().unwrap(),
+            ],
+        ));
+        let r = json_file(&json);
+        assert_eq!(
+            r["outage_probability"]["estimate"], 1.0,
+            "{to}: removing 8 of 10 always fails `a`"
+        );
+        let down = &r["nodes"]["s"]["downtime_s"];
+        assert!(
+            f(&down["max"]) <= f(&r["horizon_s"]),
+            "{to}: downtime within the horizon"
+        );
+    }
+}
