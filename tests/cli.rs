@@ -741,7 +741,7 @@ fn new_keys_are_checked_like_the_rest() {
     rejects(
         "needs = [\"a\"]",
         "needs = [\"w\"]\n[standbys.w]\nactivation = \"1h\"",
-        "bad.toml:10:10: `s.needs` is \"w\", a standby; expected a standby only in `needs_any`, beside at least one alternative that is not a standby",
+        "bad.toml:10:10: `services.s.needs` is \"w\", a standby; expected a standby only in `needs_any`, beside at least one alternative that is not a standby",
     );
     rejects(
         "count = 1",

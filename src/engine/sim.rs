@@ -854,7 +854,17 @@ impl<'m> Simulation<'m> {
         if self.outcome.nodes.iter().all(|n| n.depth == 0) {
             return; // nothing lost traffic: the outcome is as reset left it
         }
-        let end = if self.queue.is_empty() { now } else { horizon };
+        // With nothing left to happen, a node still losing traffic never recovers: it stays
+        // so until the horizon.
+        let stuck = self
+            .model
+            .reported()
+            .any(|(id, _)| self.state[id.0].served < FULL);
+        let end = if self.queue.is_empty() && !stuck {
+            now
+        } else {
+            horizon
+        };
         let mut all_back = true;
         let mut latest = SimTime::ZERO;
         let mut any_lost = false;

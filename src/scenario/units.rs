@@ -112,6 +112,25 @@ pub fn parse_percent(s: &str) -> Option<f64> {
     (number.is_finite() && number >= 0.0).then_some(number / 100.0)
 }
 
+/// Parses a percentage exactly, as a fraction `numerator / denominator` of whole numbers:
+/// `"12.5%"` is 125/1000. For rounding counts of servers without floating point (`"7%"` of
+/// 100 must be 7, not 7.000000000000001 rounded up to 8). At most 12 decimals.
+pub fn parse_percent_exact(s: &str) -> Option<(u128, u128)> {
+    let number = s.trim().strip_suffix('%')?.trim();
+    let (whole, decimals) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || !digits(whole)
+        || !digits(decimals)
+        || whole.len() > 20
+        || decimals.len() > 12
+    {
+        return None;
+    }
+    let numerator: u128 = format!("{whole}{decimals}").parse().ok()?;
+    Some((numerator, 100 * 10u128.pow(decimals.len() as u32)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +173,9 @@ mod tests {
         assert_eq!(parse_percent("12.5 %"), Some(0.125));
         assert_eq!(parse_percent("85"), None);
         assert_eq!(parse_percent("-5%"), None);
+        assert_eq!(parse_percent_exact("7%"), Some((7, 100)));
+        assert_eq!(parse_percent_exact("12.5 %"), Some((125, 1000)));
+        assert_eq!(parse_percent_exact("-5%"), None);
+        assert_eq!(parse_percent_exact("1e2%"), None);
     }
 }

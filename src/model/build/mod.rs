@@ -145,9 +145,10 @@ impl Checker<'_> {
         let (n, found) = match v.get_ref() {
             Value::Integer(i) => (u64::try_from(*i).ok(), format!("{i} servers")),
             Value::String(s) => {
-                let n = units::parse_percent(s)
-                    .filter(|f| *f <= 1.0)
-                    .map(|f| (f * total as f64).ceil() as u64);
+                // Exact: a share of the fleet, rounded up, in whole numbers.
+                let n = units::parse_percent_exact(s)
+                    .filter(|(num, den)| num <= den)
+                    .map(|(num, den)| (u128::from(total) * num).div_ceil(den) as u64);
                 let found = n.map_or(format!("{s:?}"), |n| format!("{s:?} ({n} servers)"));
                 (n, found)
             }
@@ -410,9 +411,19 @@ impl Checker<'_> {
             let fallback =
                 e.kind == EdgeKind::NeedsAny && node.needs_any.iter().any(|&d| !standby(d));
             if !fallback {
+                let section = match node.kind {
+                    NodeKind::Subsystem(_) => "subsystems",
+                    NodeKind::Customer { .. } => "customers",
+                    _ => "services",
+                };
+                let field = if e.kind == EdgeKind::NeedsAny {
+                    "needs_any"
+                } else {
+                    "needs"
+                };
                 return Err(self.invalid(
                     e.span.clone(),
-                    &format!("{}.{}", node.name, if e.kind == EdgeKind::NeedsAny { "needs_any" } else { "needs" }),
+                    &format!("{section}.{}.{field}", node.name),
                     format!("{:?}, a standby", nodes[e.from.0].name),
                     "a standby only in `needs_any`, beside at least one alternative that is not a standby",
                 ));
