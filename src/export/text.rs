@@ -115,9 +115,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         "servers removed      {}",
         dist_line(&r.servers_removed, |v| format!("{v:.0}"))
     )?;
-    if r.blast_radius.max.is_some_and(|m| m > 0.0 && m < 1.0)
-        || r.blast_radius.p99.is_some_and(|p| p > 0.0 && p < 1.0)
-    {
+    if r.outage_probability.count > 0 {
         writeln!(
             w,
             "blast radius         {}   (largest share of a service's traffic lost)",
