@@ -163,8 +163,8 @@ pub enum Change {
         /// Servers removed by the event that caused this.
         removed: u64,
     },
-    /// A node's health as seen by its dependents changed; `served` is the share of its
-    /// traffic it serves afterwards, in millionths.
+    /// A node's health as seen by its dependents, or the share of its traffic it serves,
+    /// changed; `served` is that share afterwards, in millionths.
     Health {
         /// Before.
         from: Health,

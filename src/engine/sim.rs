@@ -105,6 +105,8 @@ struct NodeState {
     epoch: u32,
     /// Backlog of lost traffic, in milliseconds at the normal arrival rate.
     backlog: u64,
+    /// Until when lost traffic has been added to `backlog`.
+    backlog_at: SimTime,
     draining: Option<SimTime>,
     /// The customer's current alternative, as an index into `needs_any`.
     active: usize,
@@ -153,6 +155,7 @@ impl<'m> Simulation<'m> {
                     standby,
                     epoch: 0,
                     backlog: 0,
+                    backlog_at: SimTime::ZERO,
                     draining: None,
                     active: 0,
                     failing_over: false,
@@ -523,7 +526,7 @@ impl<'m> Simulation<'m> {
                 _ => {}
             }
             if let NodeKind::Service { backlog: Some(b) } = &node.kind {
-                health = self.drain(now, id, b, health, obs);
+                health = self.drain(now, id, b, health, served, obs);
             }
             let st = &self.state[id.0];
             if health != st.health || served != st.served {
@@ -579,36 +582,38 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// A backlog grows while the service is unavailable and drains once it serves again:
-    /// it is only partially available until it has caught up.
+    /// A backlog grows with the traffic lost (all of it while unavailable, a share while
+    /// partly served) and drains, with the spare capacity, once the service serves all its
+    /// traffic again: until then it is only partially available.
     fn drain<O: Observer>(
         &mut self,
         now: SimTime,
         id: NodeId,
         b: &Backlog,
         health: Health,
+        served: u32,
         obs: &mut O,
     ) -> Health {
-        // Lost traffic since the last change of `served` joins the backlog in `set_health`;
-        // a draining that starts now must already count it.
+        // `served` changes only here, in propagation, so the old share held since `backlog_at`.
         let st = &mut self.state[id.0];
-        let pending = lost_ms(st.served, now - st.since);
-        match (health, st.draining) {
-            (Health::Down, Some(start)) => {
-                // Down again while draining: what was drained so far is gone from the backlog.
+        st.backlog = st
+            .backlog
+            .saturating_add(lost_ms(st.served, now - st.backlog_at));
+        st.backlog_at = now;
+        match st.draining {
+            Some(start) if served < FULL => {
+                // Losing traffic again while draining: what was drained so far is gone.
                 let drained = ((now - start).as_millis() as f64 * b.headroom) as u64;
                 st.backlog = st.backlog.saturating_sub(drained);
                 st.draining = None;
                 st.epoch += 1;
-                health
             }
-            (Health::Down, None) => health,
-            (_, Some(_)) => health.min(Health::Partial),
-            (_, None) if st.backlog.saturating_add(pending) > 0 => {
+            None if served == FULL && st.backlog > 0 => {
                 st.draining = Some(now);
                 st.epoch += 1;
-                let backlog = st.backlog.saturating_add(pending);
-                let until = now + SimDuration::from_secs_f64(backlog as f64 / 1000.0 / b.headroom);
+                // At least a millisecond, so that a drain always moves time forward.
+                let take = SimDuration::from_secs_f64(st.backlog as f64 / 1000.0 / b.headroom);
+                let until = now + take.max(SimDuration::from_millis(1));
                 self.queue.push(
                     until,
                     Event::Drained {
@@ -617,9 +622,13 @@ impl<'m> Simulation<'m> {
                     },
                 );
                 obs.observe(now, id, Change::Draining { until });
-                health.min(Health::Partial)
             }
-            (_, None) => health,
+            _ => {}
+        }
+        if st.backlog > 0 {
+            health.min(Health::Partial)
+        } else {
+            health
         }
     }
 
@@ -691,15 +700,10 @@ impl<'m> Simulation<'m> {
         let node = self.model.node(id);
         let st = &mut self.state[id.0];
         st.lost += u128::from(FULL - st.served) * u128::from((now - st.since).as_millis());
-        if let NodeKind::Service { backlog: Some(_) } = node.kind {
-            st.backlog = st
-                .backlog
-                .saturating_add(lost_ms(st.served, now - st.since));
-        }
         st.since = now;
-        st.served = served;
+        let old_served = std::mem::replace(&mut st.served, served);
         let from = std::mem::replace(&mut st.health, to);
-        if from != to {
+        if from != to || old_served != served {
             obs.observe(now, id, Change::Health { from, to, served });
         }
         if matches!(node.kind, NodeKind::Standby { .. }) {

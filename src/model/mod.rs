@@ -37,7 +37,7 @@ pub struct Model {
     pub horizon: SimDuration,
     /// The wall clock at the moment of the command, for timelines.
     pub start_clock: Clock,
-    /// Every node, in file order: subsystems, then services, then standbys.
+    /// Every node: subsystems, then services, customers and standbys, each in file order.
     pub nodes: Vec<Node>,
     /// The dependency graph and an order in which every node comes after what it depends on.
     pub graph: DependencyGraph,

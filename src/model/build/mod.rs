@@ -340,14 +340,15 @@ impl Checker<'_> {
         })
     }
 
-    /// All node names in file order (subsystems, services, standbys), each checked.
+    /// All node names, each checked, in the order the nodes are built: subsystems, services,
+    /// customers, standbys (a name's position is its `NodeId`).
     fn names(&self, raw: &RawScenario) -> Result<Vec<String>> {
         let keys = raw
             .subsystems
             .keys()
             .chain(raw.services.keys())
-            .chain(raw.standbys.keys())
-            .chain(raw.customers.keys());
+            .chain(raw.customers.keys())
+            .chain(raw.standbys.keys());
         let mut names: Vec<String> = Vec::new();
         for key in keys {
             let name = key.get_ref();
