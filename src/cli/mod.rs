@@ -17,8 +17,8 @@ pub use args::{Cli, Command, OperateArgs, ReplayArgs, RunArgs};
 
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
-use crate::export::{csv::RunsCsv, json, text, timeline::Replay, AtomicFile};
-use crate::model::{Model, NodeKind};
+use crate::export::{csv::RunsCsv, graph, json, text, timeline::Replay, AtomicFile};
+use crate::model::Model;
 use crate::montecarlo::{self, run_rng, Plan};
 use crate::operations::{self, OperationsReport};
 use crate::report::Report;
@@ -273,101 +273,7 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
 
 fn check(spec: &str, out: &mut dyn Write) -> Result<(), Error> {
     let model = scenario::load(spec)?;
-    write_graph(&model, out).map_err(stdout_error)
-}
-
-fn write_graph(m: &Model, w: &mut dyn Write) -> io::Result<()> {
-    let count = |kind: &str| m.nodes.iter().filter(|n| n.kind.label() == kind).count();
-    writeln!(
-        w,
-        "{}: ok. {} subsystems, {} services, {} standbys; horizon {}; deepest possible cascade {}",
-        m.origin,
-        count("subsystem"),
-        count("service"),
-        count("standby"),
-        m.horizon,
-        m.graph.max_cascade_depth()
-    )?;
-    writeln!(w)?;
-    let names = |ids: &[crate::model::NodeId]| -> String {
-        ids.iter()
-            .map(|d| m.node(*d).name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for &id in m.graph.order() {
-        let n = m.node(id);
-        let detail = match &n.kind {
-            NodeKind::Subsystem(s) => {
-                let validation = s.validation.as_ref().map_or("no validation".into(), |v| {
-                    format!(
-                        "validates {} in {}",
-                        text::bytes(v.metadata_now),
-                        v.duration
-                    )
-                });
-                let cells = match s.cells.len() {
-                    1 => String::new(),
-                    k => format!("; {k} cells"),
-                };
-                format!(
-                    "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}{cells}",
-                    s.servers, s.min_servers, s.serve_servers, s.parallelism, s.boot
-                )
-            }
-            NodeKind::Service { backlog: Some(b) } => {
-                format!(
-                    "backlog drains with {:.0}% spare capacity",
-                    b.headroom * 100.0
-                )
-            }
-            NodeKind::Service { backlog: None } => String::new(),
-            NodeKind::Customer { failover } => {
-                format!(
-                    "fails over after detection ({}) and switch ({})",
-                    failover.detection, failover.switch
-                )
-            }
-            NodeKind::Standby { activation } => format!("ready {activation} after first needed"),
-        };
-        writeln!(
-            w,
-            "[level {}] {} ({}) {detail}",
-            m.graph.level(id),
-            n.name,
-            n.kind.label()
-        )?;
-        for (label, ids) in [
-            ("needs", &n.needs),
-            ("needs any of", &n.needs_any),
-            ("restarts after", &n.restart_after),
-        ] {
-            if !ids.is_empty() {
-                writeln!(w, "    {label}: {}", names(ids))?;
-            }
-        }
-    }
-    let c = &m.command;
-    writeln!(w)?;
-    writeln!(
-        w,
-        "command: remove {} servers from {}",
-        c.count,
-        m.node(c.target).name
-    )?;
-    writeln!(
-        w,
-        "typos: {} per keystroke; wrong selector {} ({})",
-        c.number_typos.per_keystroke,
-        c.target_typos.probability,
-        c.target_typos
-            .matches
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
-    Ok(())
+    graph::write(out, &model).map_err(stdout_error)
 }
 
 fn list(out: &mut dyn Write) -> Result<(), Error> {

@@ -2,6 +2,7 @@
 //! decided by the caller. [`AtomicFile`] makes sure a file is either complete or absent.
 
 pub mod csv;
+pub mod graph;
 pub mod json;
 pub mod text;
 pub mod timeline;
