@@ -90,10 +90,11 @@ impl NumberTypos {
                 continue;
             }
             match self.pick_kind(next.is_some(), rng) {
-                TypoKind::Duplicate => out.extend([key, key]),
-                TypoKind::Omit => {}
-                TypoKind::Substitute => out.push(pick(neighbours(key), key, rng)),
-                TypoKind::Insert => {
+                None => out.push(key),
+                Some(TypoKind::Duplicate) => out.extend([key, key]),
+                Some(TypoKind::Omit) => {}
+                Some(TypoKind::Substitute) => out.push(pick(neighbours(key), key, rng)),
+                Some(TypoKind::Insert) => {
                     let extra = pick(neighbours(key), key, rng);
                     if rng.random::<bool>() {
                         out.extend([key, extra]);
@@ -101,7 +102,7 @@ impl NumberTypos {
                         out.extend([extra, key]);
                     }
                 }
-                TypoKind::Transpose => {
+                Some(TypoKind::Transpose) => {
                     out.extend([next.unwrap_or(key), key]);
                     i += 1;
                 }
@@ -109,23 +110,42 @@ impl NumberTypos {
         }
     }
 
-    /// Draws a kind by weight; transposition needs a following keystroke.
-    fn pick_kind<R: Rng + ?Sized>(&self, has_next: bool, rng: &mut R) -> TypoKind {
-        let usable = |k: usize| has_next || TypoKind::ALL[k] != TypoKind::Transpose;
-        let total: f64 = (0..5).filter(|&k| usable(k)).map(|k| self.weights[k]).sum();
-        let mut x = rng.random::<f64>() * total;
-        for k in (0..5).filter(|&k| usable(k)) {
-            if x < self.weights[k] {
-                return TypoKind::ALL[k];
+    /// Draws a kind by weight among those possible on this key (transposition needs a
+    /// following keystroke); `None` if none with a weight is, and then the key is typed
+    /// correctly. A kind of weight 0 is never drawn.
+    fn pick_kind<R: Rng + ?Sized>(&self, has_next: bool, rng: &mut R) -> Option<TypoKind> {
+        let weight = |k: usize| {
+            if has_next || TypoKind::ALL[k] != TypoKind::Transpose {
+                self.weights[k]
+            } else {
+                0.0
             }
-            x -= self.weights[k];
-        }
-        // Rounding left `x` at the top edge: the last usable kind with weight.
-        (0..5)
-            .rev()
-            .find(|&k| usable(k) && self.weights[k] > 0.0)
-            .map_or(TypoKind::Duplicate, |k| TypoKind::ALL[k])
+        };
+        pick_weighted((0..5).map(weight), rng).map(|k| TypoKind::ALL[k])
     }
+}
+
+/// Draws an index with probability proportional to its weight (finite, ≥ 0, with a finite
+/// sum: the model's builder scales weights that would overflow). `None` if all are zero;
+/// never an index of weight zero, even where rounding leaves the draw at the top edge.
+pub fn pick_weighted<R: Rng + ?Sized>(
+    weights: impl Iterator<Item = f64> + Clone,
+    rng: &mut R,
+) -> Option<usize> {
+    let total: f64 = weights.clone().sum();
+    if total.is_nan() || total <= 0.0 {
+        return None;
+    }
+    let mut x = rng.random::<f64>() * total;
+    let mut last = None;
+    for (i, w) in weights.enumerate().filter(|&(_, w)| w > 0.0) {
+        if x < w {
+            return Some(i);
+        }
+        x -= w;
+        last = Some(i);
+    }
+    last
 }
 
 fn pick<R: Rng + ?Sized>(choices: &[u8], fallback: u8, rng: &mut R) -> u8 {
@@ -230,18 +250,9 @@ impl Command {
             && !typos.matches.is_empty()
             && rng.random::<f64>() < typos.probability
         {
-            let total: f64 = typos.matches.iter().map(|m| m.weight).sum();
-            let mut x = rng.random::<f64>() * total;
-            let last = typos.matches.len() - 1;
-            let i = typos
-                .matches
-                .iter()
-                .position(|m| {
-                    let hit = x < m.weight;
-                    x -= m.weight;
-                    hit
-                })
-                .unwrap_or(last);
+            let weights = typos.matches.iter().map(|m| m.weight);
+            // Checked at build: some match has a weight above zero.
+            let i = pick_weighted(weights, rng).unwrap_or(0);
             Selector::Wrong(i)
         } else {
             Selector::Intended
@@ -332,9 +343,11 @@ mod tests {
     fn each_kind_does_what_it_says() {
         assert_eq!(typed(&only(TypoKind::Duplicate), "10", 1), "1100");
         assert_eq!(typed(&only(TypoKind::Omit), "10", 1), "");
-        // transposition swaps pairs; a lone last key cannot transpose and falls back to the
-        // other kinds, which all have weight zero here, so the last usable kind is used
+        // transposition swaps pairs; a lone last key cannot transpose, and with no other
+        // kind of weight above zero it is typed correctly
         assert_eq!(typed(&only(TypoKind::Transpose), "12", 1), "21");
+        assert_eq!(typed(&only(TypoKind::Transpose), "123", 1), "213");
+        assert_eq!(typed(&only(TypoKind::Transpose), "5", 1), "5");
         for seed in 0..50 {
             let s = typed(&only(TypoKind::Substitute), "5", seed);
             assert!(s == "4" || s == "6", "{s}");
@@ -400,6 +413,54 @@ mod tests {
     }
 
     /// Pearson's chi-square statistic of observed counts against expected probabilities.
+    #[test]
+    fn a_kind_of_weight_zero_is_never_drawn() {
+        // Only transposition, count "10", half the keystrokes wrong: the first key swaps
+        // with the second ("01") or is typed right, and then the last key, which cannot
+        // transpose, is typed right too ("10"). Never "100", "1" or anything else.
+        let model = NumberTypos {
+            per_keystroke: 0.5,
+            weights: only(TypoKind::Transpose).weights,
+        };
+        let mut seen = std::collections::BTreeMap::new();
+        for seed in 0..4000 {
+            *seen.entry(typed(&model, "10", seed)).or_insert(0u64) += 1;
+        }
+        assert_eq!(seen.keys().collect::<Vec<_>>(), ["01", "10"], "{seen:?}");
+        // Each half the time: 2000 ± 4 sd (sd = 31.6).
+        assert!(seen["01"].abs_diff(2000) < 127, "{seen:?}");
+    }
+
+    /// A generator whose every draw is the largest possible: `random::<f64>()` is then
+    /// 1 − 2⁻⁵³, the top edge where rounding can leave a weighted draw past the last weight.
+    struct Top;
+
+    impl rand::RngCore for Top {
+        fn next_u32(&mut self) -> u32 {
+            u32::MAX
+        }
+        fn next_u64(&mut self) -> u64 {
+            u64::MAX
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            dst.fill(0xff);
+        }
+    }
+
+    #[test]
+    fn weighted_draw_at_the_top_edge_takes_the_last_weight_above_zero() {
+        for weights in [
+            vec![1.0, 1.0, 1.0, 0.0],
+            vec![0.1, 0.2, 0.0, 0.0, 0.0],
+            vec![1e-300, 0.0],
+            vec![3.0, 1e-17, 0.0],
+        ] {
+            let i = pick_weighted(weights.iter().copied(), &mut Top).unwrap();
+            assert!(weights[i] > 0.0, "{weights:?} drew {i}");
+        }
+        assert_eq!(pick_weighted([0.0, 0.0].into_iter(), &mut Top), None);
+    }
+
     fn chi_square(observed: &[u64], expected: &[f64]) -> f64 {
         let n: u64 = observed.iter().sum();
         observed
@@ -441,6 +502,33 @@ mod tests {
         let expected = [0.7, 3.0 * p, 2.0 * p, 3.0 * p, p];
         let chi2 = chi_square(&counts, &expected);
         assert!(chi2 < 18.47, "chi-square {chi2} for {counts:?}");
+    }
+
+    #[test]
+    fn kinds_of_weight_zero_leave_the_others_in_proportion() {
+        // "5", error probability 0.3, duplicate 1, substitute 2, omit and insert 0, and a
+        // transposition of weight 5 that one key cannot make: an error is a duplicate one
+        // time in three and a substitution two in three; an omission or insertion never.
+        // 2 degrees of freedom: the 0.1 % critical value is 13.82.
+        let model = NumberTypos {
+            per_keystroke: 0.3,
+            weights: [1.0, 0.0, 2.0, 0.0, 5.0],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let mut counts = [0u64; 3];
+        let mut out = Vec::new();
+        for _ in 0..100_000 {
+            model.type_digits(b"5", &mut rng, &mut out);
+            let class = match out.as_slice() {
+                b"5" => 0,
+                b"55" => 1,
+                b"4" | b"6" => 2,
+                other => panic!("a kind of weight zero was drawn: typed {other:?}"),
+            };
+            counts[class] += 1;
+        }
+        let chi2 = chi_square(&counts, &[0.7, 0.1, 0.2]);
+        assert!(chi2 < 13.82, "chi-square {chi2} for {counts:?}");
     }
 
     #[test]

@@ -1897,6 +1897,13 @@ struct Seen {
     ready_at: Vec<Option<SimTime>>,
     /// Per cell: the restart milestones still due, with a constant boot time.
     milestones: Vec<Vec<Vec<(Phase, SimTime)>>>,
+    /// Per cell: servers removed while it served partially, which its restart does not
+    /// bring back.
+    lost: Vec<Vec<u64>>,
+    /// Per subsystem: when each of its `parallelism` boot slots is free again (ms).
+    slots: Vec<Vec<u64>>,
+    /// Per subsystem: when its validation throughput is free again (ms).
+    validator: Vec<u64>,
     /// A customer's alternative, as an index into its `needs_any`.
     active: Vec<usize>,
     /// When a customer last began failing over.
@@ -2042,6 +2049,15 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
             .collect(),
         ready_at: vec![None; n],
         milestones: (0..n).map(|i| vec![Vec::new(); cells(i)]).collect(),
+        lost: (0..n).map(|i| vec![0; cells(i)]).collect(),
+        slots: (0..n)
+            .map(|i| {
+                sub(NodeId(i)).map_or(Vec::new(), |s| {
+                    vec![0; s.parallelism.min(s.servers) as usize]
+                })
+            })
+            .collect(),
+        validator: vec![0; n],
         active: vec![0; n],
         failing: vec![None; n],
         draining: vec![None; n],
@@ -2179,7 +2195,7 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                                 Phase::Validating,
                                 Phase::ServingPartially | Phase::Recovered
                             )
-                            | (Phase::ServingPartially, Phase::Recovered)
+                            | (Phase::ServingPartially, Phase::Recovered | Phase::Degraded)
                     )
                 } else {
                     matches!(
@@ -2189,7 +2205,7 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                                 Phase::Restarting,
                                 Phase::ServingPartially | Phase::Recovered
                             )
-                            | (Phase::ServingPartially, Phase::Recovered)
+                            | (Phase::ServingPartially, Phase::Recovered | Phase::Degraded)
                     )
                 };
                 prop_assert!(
@@ -2227,6 +2243,9 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                         );
                     }
                     let left = before - removed;
+                    if to == Phase::ServingPartially {
+                        seen.lost[i][c] += removed;
+                    }
                     if to == Phase::Down {
                         prop_assert!(
                             left < spec_cell.min_servers,
@@ -2254,9 +2273,22 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                         );
                     }
                 } else {
+                    // A restart brings back every server but those removed while the cell
+                    // served partially: with some removed it ends degraded, not recovered.
+                    let lost = seen.lost[i][c];
+                    prop_assert!(
+                        !matches!(to, Phase::Recovered | Phase::Degraded)
+                            || (to == Phase::Degraded) == (lost > 0),
+                        "{} (cell {}): {:?} after losing {} while serving partially; {}",
+                        name(id),
+                        c,
+                        to,
+                        lost,
+                        ctx()
+                    );
                     let want = match to {
                         Phase::ServingPartially => spec_cell.serve_servers,
-                        Phase::Recovered => spec_cell.servers,
+                        Phase::Recovered | Phase::Degraded => spec_cell.servers - lost,
                         _ => 0,
                     };
                     prop_assert_eq!(
@@ -2279,30 +2311,39 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                             ctx()
                         );
                     }
+                    seen.lost[i][c] = 0;
                     if let Some(boot) = constant[i] {
-                        // Every stopped cell restarts now; they share the restart budget
-                        // and throughput with those already restarting.
-                        let share = seen.phase[i]
-                            .iter()
-                            .filter(|p| **p == Phase::Down || p.restarting())
-                            .count() as u64;
-                        // Servers boot in waves of `parallelism`: the k-th is up after
-                        // ⌈k/p⌉ boot times.
-                        let p = (s.parallelism / share).max(1).min(spec_cell.servers);
-                        let after = |k: u64| t + SimDuration::from_millis(k.div_ceil(p) * boot);
+                        // The subsystem's one restart budget, first come, first served: each
+                        // server boots on the slot that frees first (at the earliest now), so
+                        // with a constant boot time the k-th server of the cell is up when
+                        // the k-th slot it took frees again.
+                        let now = t.since_start().as_millis();
+                        let done: Vec<u64> = (0..spec_cell.servers)
+                            .map(|_| {
+                                let slots = &mut seen.slots[i];
+                                let first = (0..slots.len()).min_by_key(|&k| slots[k]).unwrap();
+                                slots[first] = slots[first].max(now) + boot;
+                                slots[first]
+                            })
+                            .collect();
+                        let after = |k: u64| SimTime::from_millis(done[k as usize - 1]);
                         let mut m = Vec::new();
                         match &s.validation {
                             Some(v) => {
-                                let booted = after(spec_cell.servers);
-                                let validation =
-                                    v.duration.mul_div(spec_cell.servers * share, s.servers);
-                                m.push((Phase::Validating, booted));
+                                // Validation at the full throughput, one cell at a time in
+                                // the order they booted (which, with constant boots, is the
+                                // order their restarts began).
+                                let booted = after(spec_cell.servers).since_start().as_millis();
+                                let length = v.duration.mul_div(spec_cell.servers, s.servers);
+                                let start = SimTime::from_millis(seen.validator[i].max(booted));
+                                seen.validator[i] = (start + length).since_start().as_millis();
+                                m.push((Phase::Validating, after(spec_cell.servers)));
                                 if spec_cell.serve_servers < spec_cell.servers {
-                                    let serve = validation
-                                        .mul_div(spec_cell.serve_servers, spec_cell.servers);
-                                    m.push((Phase::ServingPartially, booted + serve));
+                                    let serve =
+                                        length.mul_div(spec_cell.serve_servers, spec_cell.servers);
+                                    m.push((Phase::ServingPartially, start + serve));
                                 }
-                                m.push((Phase::Recovered, booted + validation));
+                                m.push((Phase::Recovered, start + length));
                             }
                             None => {
                                 if spec_cell.serve_servers < spec_cell.servers {
@@ -2318,8 +2359,15 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                         seen.milestones[i][c] = m;
                     }
                 } else if constant[i].is_some() && removed == 0 {
+                    // A restart that lost servers on the way ends degraded where it would
+                    // have recovered.
+                    let milestone = if to == Phase::Degraded {
+                        Phase::Recovered
+                    } else {
+                        to
+                    };
                     prop_assert!(
-                        seen.milestones[i][c].first() == Some(&(to, t)),
+                        seen.milestones[i][c].first() == Some(&(milestone, t)),
                         "{} (cell {}): {:?} at {:?}, expected {:?}; {}",
                         name(id),
                         c,

@@ -7,6 +7,7 @@
 //! the pinned input.
 
 mod queue;
+mod restart;
 mod sim;
 
 pub use queue::EventQueue;
@@ -172,6 +173,17 @@ pub enum Change {
         to: Health,
         /// Served share afterwards, in millionths.
         served: u32,
+    },
+    /// A subsystem's cell was given its share of the restart budget: its next phase
+    /// (booting, or validating) runs from `start` to `end`. Reported just before the
+    /// phase change it explains.
+    Scheduled {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
+        /// When its first server starts booting, or its validation starts.
+        start: SimTime,
+        /// When its last server has booted, or its validation is done.
+        end: SimTime,
     },
     /// A standby was needed and began activating.
     Activating,

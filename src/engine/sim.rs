@@ -3,12 +3,10 @@
 //! restarts → validation → partial service → full recovery (then backlogs drain and
 //! customers settle), until everything is back or the horizon is reached.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use rand::Rng;
 use rand_distr::{Distribution, Hypergeometric};
 
+use super::restart::{Restarts, Window};
 use super::{Change, Event, EventQueue, Health, Observer, Phase};
 use crate::model::{Backlog, CellAssignment, Model, NodeId, NodeKind, Subsystem};
 use crate::safeguard::{Interventions, Step};
@@ -87,8 +85,9 @@ struct CellState {
     phase: Phase,
     capacity: u64,
     epoch: u32,
-    /// How many cells shared the restart budget when this cell's restart began.
-    share: u64,
+    /// Servers removed since its last restart began (while it served partially): they do
+    /// not come back when the restart completes.
+    lost: u64,
 }
 
 /// Mutable state of one node during a run.
@@ -130,8 +129,7 @@ pub struct Simulation<'m> {
     plan: Vec<(NodeId, u64)>,
     steps: Vec<Step>,
     split: Vec<u64>,
-    slots: BinaryHeap<Reverse<u64>>,
-    finishes: Vec<u64>,
+    restarts: Restarts,
     typed: Vec<u8>,
 }
 
@@ -174,7 +172,7 @@ impl<'m> Simulation<'m> {
                         phase: Phase::Running,
                         capacity: c.servers,
                         epoch: 0,
-                        share: 1,
+                        lost: 0,
                     })
                     .collect(),
                 _ => Vec::new(),
@@ -198,8 +196,7 @@ impl<'m> Simulation<'m> {
             plan: Vec::new(),
             steps: Vec::new(),
             split: Vec::new(),
-            slots: BinaryHeap::new(),
-            finishes: Vec::new(),
+            restarts: Restarts::default(),
             typed: Vec::new(),
         }
     }
@@ -287,6 +284,7 @@ impl<'m> Simulation<'m> {
             ..Outcome::default()
         };
         self.dirty = false;
+        self.restarts.reset();
     }
 
     fn subsystem(&self, node: NodeId) -> Option<&'m Subsystem> {
@@ -337,25 +335,18 @@ impl<'m> Simulation<'m> {
                 let Some(sub) = self.subsystem(node) else {
                     return;
                 };
-                let (i, c) = (cell as usize, self.cells[node.0][cell as usize]);
-                if c.epoch != epoch {
+                let i = cell as usize;
+                if self.cells[node.0][i].epoch != epoch {
                     return;
                 }
-                self.set_phase(now, (node, i), Phase::Validating, 0, 0, obs);
                 let spec = sub.cells[i];
-                // The cell's share of the metadata, at its share of the throughput.
-                let whole = sub
-                    .validation
-                    .as_ref()
-                    .map_or(SimDuration::ZERO, |v| v.duration);
-                let validation = whole.mul_div(spec.servers.saturating_mul(c.share), sub.servers);
-                if spec.serve_servers < spec.servers {
-                    let serve = validation.mul_div(spec.serve_servers, spec.servers);
-                    self.queue
-                        .push(now + serve, Event::Serve { node, cell, epoch });
-                }
-                self.queue
-                    .push(now + validation, Event::Full { node, cell, epoch });
+                let window =
+                    self.restarts
+                        .validate(node, sub, (spec.servers, spec.serve_servers), now);
+                self.schedule(now, (node, i), window, obs);
+                self.set_phase(now, (node, i), Phase::Validating, 0, 0, obs);
+                let partial = spec.serve_servers < spec.servers;
+                self.finish_at(window, (node, cell, epoch), partial);
             }
             Event::Serve { node, cell, epoch } => {
                 let Some(sub) = self.subsystem(node) else {
@@ -377,16 +368,16 @@ impl<'m> Simulation<'m> {
                 let Some(sub) = self.subsystem(node) else {
                     return;
                 };
-                if self.cells[node.0][cell as usize].epoch == epoch {
-                    let servers = sub.cells[cell as usize].servers;
-                    self.set_phase(
-                        now,
-                        (node, cell as usize),
-                        Phase::Recovered,
-                        servers,
-                        0,
-                        obs,
-                    );
+                let c = self.cells[node.0][cell as usize];
+                if c.epoch == epoch {
+                    // Servers removed while it served partially stay removed.
+                    let servers = sub.cells[cell as usize].servers - c.lost;
+                    let to = if c.lost > 0 {
+                        Phase::Degraded
+                    } else {
+                        Phase::Recovered
+                    };
+                    self.set_phase(now, (node, cell as usize), to, servers, 0, obs);
                 }
             }
             Event::StandbyReady { node } => {
@@ -474,6 +465,8 @@ impl<'m> Simulation<'m> {
                 self.set_phase(now, (node, i), Phase::Down, 0, removed, obs);
             } else {
                 let to = if c.phase == Phase::ServingPartially {
+                    // Still restarting the rest: what it removed stays removed when it is done.
+                    self.cells[node.0][i].lost += removed;
                     c.phase
                 } else {
                     Phase::Degraded
@@ -747,8 +740,8 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// Begins the cold restart of every stopped cell of `id`. The cells restarting at the
-    /// same time share the subsystem's restart parallelism and validation throughput.
+    /// Begins the cold restart of every stopped cell of `id`, in cell order, on the
+    /// subsystem's one restart budget (first come, first served: see [`Restarts`]).
     fn begin_restarts<R: Rng + ?Sized, O: Observer>(
         &mut self,
         now: SimTime,
@@ -759,99 +752,66 @@ impl<'m> Simulation<'m> {
         let Some(sub) = self.subsystem(id) else {
             return;
         };
-        let cells = &self.cells[id.0];
-        let starting = cells.iter().filter(|c| c.phase == Phase::Down).count() as u64;
-        if starting == 0 {
-            return;
-        }
-        let share = starting + cells.iter().filter(|c| c.phase.restarting()).count() as u64;
-        for i in 0..cells.len() {
+        for i in 0..self.cells[id.0].len() {
             if self.cells[id.0][i].phase != Phase::Down {
                 continue;
             }
+            let spec = sub.cells[i];
+            // With validation, nothing serves before all servers have booted; without it,
+            // servers serve as soon as they have booted.
+            let serve = if sub.validation.is_some() {
+                spec.servers
+            } else {
+                spec.serve_servers
+            };
+            let window = self.restarts.boot(id, sub, (spec.servers, serve), now, rng);
+            self.schedule(now, (id, i), window, obs);
             self.set_phase(now, (id, i), Phase::Restarting, 0, 0, obs);
             let c = &mut self.cells[id.0][i];
-            c.share = share;
+            c.lost = 0;
             let (epoch, cell) = (c.epoch, i as u32);
-            let spec = sub.cells[i];
-            let parallelism = (sub.parallelism / share).max(1);
             if sub.validation.is_some() {
-                let makespan = self.boot_all(sub, spec.servers, parallelism, None, rng).1;
-                self.queue.push(
-                    now + makespan,
-                    Event::Booted {
-                        node: id,
-                        cell,
-                        epoch,
-                    },
-                );
+                let booted = Event::Booted {
+                    node: id,
+                    cell,
+                    epoch,
+                };
+                self.queue.push(window.end, booted);
             } else {
-                // Without validation, servers serve as soon as they have booted.
-                let partial = spec.serve_servers < spec.servers;
-                let kth = partial.then_some(spec.serve_servers);
-                let (serve, full) = self.boot_all(sub, spec.servers, parallelism, kth, rng);
-                if partial {
-                    self.queue.push(
-                        now + serve,
-                        Event::Serve {
-                            node: id,
-                            cell,
-                            epoch,
-                        },
-                    );
-                }
-                self.queue.push(
-                    now + full,
-                    Event::Full {
-                        node: id,
-                        cell,
-                        epoch,
-                    },
-                );
+                self.finish_at(window, (id, cell, epoch), spec.serve_servers < spec.servers);
             }
         }
     }
 
-    /// Boots `n` servers, at most `p` at a time, each starting on the first free slot (list
-    /// scheduling). Returns when the `kth` server finished (if asked) and when the last did.
-    fn boot_all<R: Rng + ?Sized>(
+    /// Tells the observer when a cell's booting or validating will run.
+    fn schedule<O: Observer>(
         &mut self,
-        sub: &Subsystem,
-        n: u64,
-        p: u64,
-        kth: Option<u64>,
-        rng: &mut R,
-    ) -> (SimDuration, SimDuration) {
-        let p = p.min(n);
-        self.slots.clear();
-        self.finishes.clear();
-        let mut last = 0u64;
-        for i in 0..n {
-            let start = if i < p {
-                0
-            } else {
-                self.slots.pop().map_or(0, |Reverse(t)| t)
-            };
-            let done = start.saturating_add(sub.boot.sample(rng).as_millis());
-            if p < n {
-                self.slots.push(Reverse(done));
-            }
-            if kth.is_some() {
-                self.finishes.push(done);
-            }
-            last = last.max(done);
+        now: SimTime,
+        (id, i): (NodeId, usize),
+        window: Window,
+        obs: &mut O,
+    ) {
+        let cells = self.cells[id.0].len();
+        let cell = (cells > 1).then_some(i as u32);
+        obs.observe(
+            now,
+            id,
+            Change::Scheduled {
+                cell,
+                start: window.start,
+                end: window.end,
+            },
+        );
+    }
+
+    /// Queues a cell's Serve (when it serves before it is whole) and Full events.
+    fn finish_at(&mut self, window: Window, (node, cell, epoch): (NodeId, u32, u32), serve: bool) {
+        if serve {
+            self.queue
+                .push(window.serve, Event::Serve { node, cell, epoch });
         }
-        let at_kth = match kth {
-            Some(k) if k >= 1 && !self.finishes.is_empty() => {
-                let k = (k as usize).min(self.finishes.len()) - 1;
-                *self.finishes.select_nth_unstable(k).1
-            }
-            _ => last,
-        };
-        (
-            SimDuration::from_millis(at_kth),
-            SimDuration::from_millis(last),
-        )
+        self.queue
+            .push(window.end, Event::Full { node, cell, epoch });
     }
 
     fn finish(&mut self, now: SimTime, horizon: SimTime) {

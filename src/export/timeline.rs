@@ -121,6 +121,8 @@ impl Replay<'_> {
             })
             .collect();
         let mut phase = vec![Phase::Running; m.nodes.len()];
+        // What the restart budget gave each cell for its next phase.
+        let mut window = None;
         for &(t, id, change) in self.changes {
             let mut name = m.node(id).name.clone();
             let text = match change {
@@ -137,8 +139,15 @@ impl Replay<'_> {
                     if let Some(c) = cell {
                         name = format!("{name}[{c}]");
                     }
-                    let why = self.explain(id, i, to, before, after, removed);
+                    let mut why = self.explain(id, i, to, before, after, removed);
+                    if let (Some((start, end)), Some(_)) = (window.take(), cell) {
+                        why += &share_of_budget(t, to, start, end);
+                    }
                     format!("{} → {}: {why}", from.label(), to.label())
+                }
+                Change::Scheduled { start, end, .. } => {
+                    window = Some((start, end));
+                    continue;
                 }
                 Change::Health { from, to, served } => {
                     // An undivided subsystem's own phase changes are shown already; show
@@ -289,5 +298,20 @@ impl Replay<'_> {
             String::new()
         };
         format!("{} → {}{because}{share}", from.label(), to.label())
+    }
+}
+
+/// What a cell got of its subsystem's restart budget, which goes to cells first come, first
+/// served: when its servers boot, or when its metadata is validated.
+fn share_of_budget(now: SimTime, to: Phase, start: SimTime, end: SimTime) -> String {
+    let wait = if start > now {
+        "waits for the cells before it, then ".to_string()
+    } else {
+        String::new()
+    };
+    match to {
+        Phase::Restarting => format!("; {wait}boots from {start}, all booted at {end}"),
+        Phase::Validating => format!("; {wait}validates from {start} to {end}"),
+        _ => String::new(),
     }
 }

@@ -81,6 +81,7 @@ impl Checker<'_> {
                 ));
             }
         }
+        scale_to_finite_sum(&mut weights);
         Ok(NumberTypos {
             per_keystroke,
             weights,
@@ -183,6 +184,11 @@ impl Checker<'_> {
                 "all weights zero".into(),
                 "at least one match with a weight above zero",
             ));
+        }
+        let mut weights: Vec<f64> = matches.iter().map(|m| m.weight).collect();
+        scale_to_finite_sum(&mut weights);
+        for (m, w) in matches.iter_mut().zip(weights) {
+            m.weight = w;
         }
         Ok(TargetTypos {
             probability,
@@ -287,5 +293,17 @@ impl Checker<'_> {
             rate_limit,
             confirmation,
         })
+    }
+}
+
+/// Relative weights are drawn from by their sum: where that sum would overflow (two weights
+/// of `1e308`), divide them all by the largest, which keeps their ratios and makes it finite.
+fn scale_to_finite_sum(weights: &mut [f64]) {
+    if weights.iter().sum::<f64>().is_finite() {
+        return;
+    }
+    let largest = weights.iter().copied().fold(0.0, f64::max);
+    for w in weights {
+        *w /= largest;
     }
 }

@@ -1,0 +1,167 @@
+//! The restart scheduler: each subsystem's restart budget during one run.
+//!
+//! A subsystem has one pool of `parallelism` boot slots and one validation throughput,
+//! whatever its number of cells. Cells are served first come, first served: a cell whose
+//! restart begins takes, server by server, the earliest free boot slot (list scheduling
+//! over the whole subsystem), and a cell that has booted validates its share of the
+//! metadata at the full throughput once the cells that booted before it are done. So at no
+//! instant do more than `parallelism` servers of a subsystem boot, capacity freed by one
+//! cell goes to the next, and one cell alone restarts fastest.
+//!
+//! Boot times are drawn when a cell's restart begins, so a cell's whole schedule is known
+//! then; the engine turns it into events.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand::Rng;
+
+use crate::model::{NodeId, Subsystem};
+use crate::time::{SimDuration, SimTime};
+
+/// When a cell's booting or validating runs, and when enough of it is done to serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// When the first server starts booting (or validation starts).
+    pub start: SimTime,
+    /// When the `serve_servers`-th server has booted (or that share is validated).
+    pub serve: SimTime,
+    /// When the last server has booted (or validation is done).
+    pub end: SimTime,
+}
+
+/// One subsystem's budget in use.
+#[derive(Debug, Default)]
+struct Pool {
+    node: Option<NodeId>,
+    /// When each busy boot slot frees, in ms since the command; at most `parallelism`.
+    slots: BinaryHeap<Reverse<u64>>,
+    /// When the validation throughput is free again, in ms since the command.
+    validated_until: u64,
+}
+
+/// Every subsystem's restart budget during one run. Only the subsystems that restart in a
+/// run have a pool, so a run costs what it restarts, not the size of the model.
+#[derive(Debug, Default)]
+pub struct Restarts {
+    pools: Vec<Pool>,
+    used: usize,
+    finishes: Vec<u64>,
+}
+
+impl Restarts {
+    /// Forgets the previous run, keeping the allocations.
+    pub fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    /// The pool of `node`, empty if this run has not used it yet.
+    fn pool(&mut self, node: NodeId) -> &mut Pool {
+        let found = self.pools[..self.used]
+            .iter()
+            .position(|p| p.node == Some(node));
+        let i = found.unwrap_or_else(|| {
+            if self.used == self.pools.len() {
+                self.pools.push(Pool::default());
+            }
+            let p = &mut self.pools[self.used];
+            p.node = Some(node);
+            p.slots.clear();
+            p.validated_until = 0;
+            self.used += 1;
+            self.used - 1
+        });
+        &mut self.pools[i]
+    }
+
+    /// Boots `servers` servers of subsystem `node` from `now`, each on the earliest free
+    /// slot of the subsystem's pool. `serve` says after how many booted servers the cell
+    /// can serve (`servers` if only when all have).
+    pub fn boot<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        sub: &Subsystem,
+        (servers, serve): (u64, u64),
+        now: SimTime,
+        rng: &mut R,
+    ) -> Window {
+        let at = now.since_start().as_millis();
+        // A pool at least as large as the fleet never makes a server wait: no bookkeeping.
+        let limited = sub.parallelism < sub.servers;
+        let parallelism = usize::try_from(sub.parallelism).unwrap_or(usize::MAX);
+        let want_kth = serve < servers;
+        let mut finishes = std::mem::take(&mut self.finishes);
+        finishes.clear();
+        let slots = &mut self.pool(node).slots;
+        let mut first = u64::MAX;
+        let mut last = at;
+        for _ in 0..servers {
+            let start = match slots.peek() {
+                _ if !limited || slots.len() < parallelism => at,
+                Some(&Reverse(free)) => {
+                    slots.pop();
+                    free.max(at)
+                }
+                None => at,
+            };
+            let done = start.saturating_add(sub.boot.sample(rng).as_millis());
+            if limited {
+                slots.push(Reverse(done));
+            }
+            if want_kth {
+                finishes.push(done);
+            }
+            first = first.min(start);
+            last = last.max(done);
+        }
+        let serve_at = match serve {
+            k if want_kth && k >= 1 => {
+                let k = (k as usize).min(finishes.len()) - 1;
+                *finishes.select_nth_unstable(k).1
+            }
+            _ => last,
+        };
+        self.finishes = finishes;
+        Window {
+            start: ms(first.min(last)),
+            serve: ms(serve_at),
+            end: ms(last),
+        }
+    }
+
+    /// Validates the metadata of a cell of `cell_servers` servers of subsystem `node` that
+    /// finished booting at `now`, after the cells that booted before it, at the full
+    /// throughput. `serve` as for [`Restarts::boot`].
+    pub fn validate(
+        &mut self,
+        node: NodeId,
+        sub: &Subsystem,
+        (cell_servers, serve): (u64, u64),
+        now: SimTime,
+    ) -> Window {
+        let whole = sub
+            .validation
+            .as_ref()
+            .map_or(SimDuration::ZERO, |v| v.duration);
+        // The cell's share of the metadata.
+        let length = whole.mul_div(cell_servers, sub.servers).as_millis();
+        let pool = self.pool(node);
+        let start = pool.validated_until.max(now.since_start().as_millis());
+        let end = start.saturating_add(length);
+        pool.validated_until = end;
+        let serve_at = start.saturating_add(
+            SimDuration::from_millis(length)
+                .mul_div(serve, cell_servers)
+                .as_millis(),
+        );
+        Window {
+            start: ms(start),
+            serve: ms(serve_at),
+            end: ms(end),
+        }
+    }
+}
+
+fn ms(t: u64) -> SimTime {
+    SimTime::from_millis(t)
+}
