@@ -2005,9 +2005,9 @@ fn expected_served(model: &Model, seen: &Seen) -> Vec<u32> {
 /// served share is what the node's own state and its dependencies make it, at the change
 /// and at the end of every instant; standbys activate when needed and are ready
 /// `activation` later; restarts wait for `restart_after`; with a constant boot time every
-/// restart milestone of every cell comes at its exact time, with the restart budget and
-/// validation throughput shared by the cells restarting together; customers fail over
-/// only from an unavailable alternative to the first other one that is available.
+/// restart milestone of every cell comes at its exact time, with the restart budget (boot
+/// slots and validation throughput) granted to cells first come, first served; customers
+/// fail over only from an unavailable alternative to the first other one that is available.
 fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) -> TestResult {
     let ctx = || format!("run {run}\n--- scenario ---\n{text}--- trace ---\n{trace:#?}");
     let horizon = SimTime::ZERO + model.horizon;

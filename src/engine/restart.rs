@@ -81,9 +81,22 @@ impl Restarts {
         &mut self,
         node: NodeId,
         sub: &Subsystem,
+        cell: (u64, u64),
+        now: SimTime,
+        rng: &mut R,
+    ) -> Window {
+        self.boot_each(node, sub, cell, now, rng, |_, _| {})
+    }
+
+    /// [`Restarts::boot`], telling `each` when every server starts and finishes booting.
+    fn boot_each<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        sub: &Subsystem,
         (servers, serve): (u64, u64),
         now: SimTime,
         rng: &mut R,
+        mut each: impl FnMut(u64, u64),
     ) -> Window {
         let at = now.since_start().as_millis();
         // A pool at least as large as the fleet never makes a server wait: no bookkeeping.
@@ -111,6 +124,7 @@ impl Restarts {
             if want_kth {
                 finishes.push(done);
             }
+            each(start, done);
             first = first.min(start);
             last = last.max(done);
         }
@@ -164,4 +178,68 @@ impl Restarts {
 
 fn ms(t: u64) -> SimTime {
     SimTime::from_millis(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::model::{Delay, Subsystem};
+
+    fn subsystem(servers: u64, parallelism: u64, cells: u64, sigma: f64) -> Subsystem {
+        let boot = Delay::lognormal(SimDuration::from_secs(60), sigma).unwrap();
+        Subsystem {
+            servers,
+            min_servers: servers,
+            serve_servers: servers,
+            parallelism,
+            boot,
+            validation: None,
+            cells: Subsystem::split(servers, servers, servers, cells),
+            assignment: crate::model::CellAssignment::Sequential,
+        }
+    }
+
+    proptest! {
+        /// Cells of one subsystem begin their restarts at random times with random boot
+        /// times: at no instant do more than `parallelism` of its servers boot, and no
+        /// server waits for a slot while fewer than `parallelism` are booting (the budget
+        /// is never left idle while a server waits).
+        #[test]
+        fn the_budget_is_respected_and_never_idle_while_servers_wait(
+            (cells, parallelism) in (1u64..6, 1u64..8),
+            per_cell in 1u64..12,
+            gaps in proptest::collection::vec(0u64..200_000, 6),
+            sigma in 0.0f64..1.5,
+            seed in 0u64..1000,
+        ) {
+            let sub = subsystem(cells * per_cell, parallelism, cells, sigma);
+            let node = NodeId(0);
+            let mut restarts = Restarts::default();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            // (ready, start, done) per server: ready is when its cell's restart began.
+            let mut boots = Vec::new();
+            let mut now = 0;
+            for (c, gap) in sub.cells.clone().iter().zip(&gaps) {
+                now += gap;
+                let at = SimTime::from_millis(now);
+                let servers = (c.servers, c.servers);
+                restarts.boot_each(node, &sub, servers, at, &mut rng, |s, d| {
+                    boots.push((now, s, d))
+                });
+            }
+            let busy = |t: u64| boots.iter().filter(|&&(_, s, d)| s <= t && t < d).count();
+            for &(ready, start, _) in &boots {
+                prop_assert!(start >= ready);
+                prop_assert!(busy(start) as u64 <= parallelism, "{:?}", boots);
+                if start > ready {
+                    // It waited: just before it started, every slot was taken.
+                    prop_assert_eq!(busy(start - 1) as u64, parallelism.min(sub.servers));
+                }
+            }
+        }
+    }
 }

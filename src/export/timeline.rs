@@ -140,8 +140,8 @@ impl Replay<'_> {
                         name = format!("{name}[{c}]");
                     }
                     let mut why = self.explain(id, i, to, before, after, removed);
-                    if let (Some((start, end)), Some(_)) = (window.take(), cell) {
-                        why += &share_of_budget(t, to, start, end);
+                    if let (Some(window), Some(_)) = (window.take(), cell) {
+                        why += &share_of_budget(t, to, window);
                     }
                     format!("{} → {}: {why}", from.label(), to.label())
                 }
@@ -249,13 +249,18 @@ impl Replay<'_> {
             Phase::Restarting => {
                 let waited: Vec<&str> = m.node(id).restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
                 let after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
-                format!("cold restart of {} servers, up to {} at a time, boot time {}{after}", c.servers, s.parallelism, s.boot)
+                if s.cells.len() > 1 {
+                    format!("cold restart of {} servers, boot time {}{after}, on the budget of {} at a time that the cells share", c.servers, s.boot, s.parallelism)
+                } else {
+                    format!("cold restart of {} servers, up to {} at a time, boot time {}{after}", c.servers, s.parallelism, s.boot)
+                }
             }
             Phase::Validating => match &s.validation {
                 Some(v) => {
                     let share = c.servers as f64 / s.servers as f64;
+                    let how = if s.cells.len() > 1 { ", one cell at a time" } else { "" };
                     format!(
-                        "all servers booted; validating {} of metadata at up to {}/s",
+                        "all servers booted; validating {} of metadata at up to {}/s{how}",
                         bytes(v.metadata_now * share),
                         bytes(v.throughput)
                     )
@@ -303,15 +308,15 @@ impl Replay<'_> {
 
 /// What a cell got of its subsystem's restart budget, which goes to cells first come, first
 /// served: when its servers boot, or when its metadata is validated.
-fn share_of_budget(now: SimTime, to: Phase, start: SimTime, end: SimTime) -> String {
+fn share_of_budget(now: SimTime, to: Phase, (start, end): (SimTime, SimTime)) -> String {
     let wait = if start > now {
-        "waits for the cells before it, then ".to_string()
+        "waits for the cells that booted before it, then "
     } else {
-        String::new()
+        ""
     };
     match to {
-        Phase::Restarting => format!("; {wait}boots from {start}, all booted at {end}"),
-        Phase::Validating => format!("; {wait}validates from {start} to {end}"),
+        Phase::Restarting => format!(": {wait}boots from {start}, all booted at {end}"),
+        Phase::Validating => format!(": {wait}validates from {start} to {end}"),
         _ => String::new(),
     }
 }

@@ -185,8 +185,8 @@ pub struct Subsystem {
     /// Metadata validation after the servers are booted, if any.
     pub validation: Option<Validation>,
     /// The cells (one for an undivided subsystem), servers and minimums shared in
-    /// proportion. Restart parallelism and validation throughput are the subsystem's, shared
-    /// by the cells restarting at the same time.
+    /// proportion. Restart parallelism and validation throughput are the subsystem's, one
+    /// budget granted to its cells first come, first served.
     pub cells: Vec<Cell>,
     /// How removed servers fall into cells.
     pub assignment: CellAssignment,

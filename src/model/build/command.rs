@@ -307,3 +307,46 @@ fn scale_to_finite_sum(weights: &mut [f64]) {
         *w /= largest;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use crate::scenario;
+
+    fn command_with(typos: &str) -> crate::model::Model {
+        let text = format!(
+            "[scenario]\nname = \"w\"\n\n[subsystems.a]\nservers = 100\nmin_capacity = 1\n\
+             restart = {{ parallelism = 1, boot_time = {{ dist = \"constant\", value = \"1m\" }} }}\n\n\
+             [command]\ntarget = \"a\"\ncount = 5\n{typos}\n"
+        );
+        scenario::parse("w.toml", &text).expect("valid")
+    }
+
+    #[test]
+    fn weights_keep_their_ratio_and_a_finite_sum() {
+        // Two kinds of weight 1e308 sum to infinity: before scaling, every draw fell through
+        // to the last kind. Ordinary weights are kept as written.
+        for (kinds, weights) in [
+            ("duplicate = 1e308, omit = 1e308", [1.0, 1.0, 0.0, 0.0, 0.0]),
+            ("duplicate = 3, substitute = 0.5", [3.0, 0.0, 0.5, 0.0, 0.0]),
+        ] {
+            let model = command_with(&format!(
+                "number_typos = {{ per_keystroke = 1.0, kinds = {{ {kinds} }} }}"
+            ));
+            assert_eq!(model.command.number_typos.weights, weights, "{kinds}");
+        }
+        // And the overflowing pair is drawn half and half: "5" typed "55" or "".
+        let model = command_with(
+            "number_typos = { per_keystroke = 1.0, kinds = { duplicate = 1e308, omit = 1e308 } }",
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut scratch = Vec::new();
+        let duplicated = (0..2000)
+            .filter(|_| model.command.draw(&mut rng, &mut scratch).0 == 55)
+            .count();
+        // 1000 ± 4 sd (sd = 22.4).
+        assert!(duplicated.abs_diff(1000) < 90, "{duplicated} of 2000");
+    }
+}
