@@ -21,8 +21,10 @@ pub mod montecarlo;
 pub mod operations;
 pub mod report;
 pub mod safeguard;
+pub mod sampling;
 pub mod scenario;
 pub mod stats;
+pub mod stratified;
 pub mod time;
 pub mod typo;
 

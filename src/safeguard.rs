@@ -92,8 +92,27 @@ pub struct Step {
     pub servers: u64,
 }
 
-fn works<R: Rng + ?Sized>(fails: f64, rng: &mut R, failed: &mut bool) -> bool {
-    let broken = fails > 0.0 && rng.random::<f64>() < fails;
+/// How the safeguards' chance outcomes fall for one command: each `None` is drawn from the
+/// run's random stream, each `Some` is fixed (by a sampling plan that enumerates them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fates {
+    /// Whether the confirmation prompt works (appears).
+    pub prompt_works: Option<bool>,
+    /// Whether the operator, asked about a wrong input, confirms it anyway.
+    pub confirmed_anyway: Option<bool>,
+    /// Whether the minimum-capacity guard works.
+    pub guard_works: Option<bool>,
+    /// Whether the rate limit works.
+    pub limit_works: Option<bool>,
+}
+
+/// Whether a safeguard that fails with probability `fails` works: `fate` if fixed, else
+/// drawn. Records a failure in `failed`.
+fn works<R: Rng + ?Sized>(fails: f64, fate: Option<bool>, rng: &mut R, failed: &mut bool) -> bool {
+    let broken = match fate {
+        Some(works) => !works,
+        None => fails > 0.0 && rng.random::<f64>() < fails,
+    };
     *failed |= broken;
     !broken
 }
@@ -113,7 +132,7 @@ impl Safeguards {
         &self,
         model: &Model,
         plan: &[(NodeId, u64)],
-        wrong: bool,
+        (wrong, fates): (bool, Fates),
         rng: &mut R,
         steps: &mut Vec<Step>,
         did: &mut Interventions,
@@ -142,17 +161,19 @@ impl Safeguards {
         }
         if let Some(c) = &self.confirmation {
             let total: u64 = asked.iter().map(|(_, n)| n).sum();
-            if works(c.fails, rng, &mut did.failed)
+            if works(c.fails, fates.prompt_works, rng, &mut did.failed)
                 && wrong
                 && total > c.above
-                && rng.random::<f64>() >= c.confirm_anyway
+                && !fates
+                    .confirmed_anyway
+                    .unwrap_or_else(|| rng.random::<f64>() < c.confirm_anyway)
             {
                 did.declined = true;
                 return None;
             }
         }
         if let Some(g) = &self.guard {
-            if works(g.fails, rng, &mut did.failed) {
+            if works(g.fails, fates.guard_works, rng, &mut did.failed) {
                 for (node, n) in &mut asked {
                     let (servers, min) = fleet(model, *node);
                     if servers - *n < min {
@@ -171,7 +192,7 @@ impl Safeguards {
             }
         }
         match &self.rate_limit {
-            Some(r) if works(r.fails, rng, &mut did.failed) => {
+            Some(r) if works(r.fails, fates.limit_works, rng, &mut did.failed) => {
                 let abort = wrong.then(|| SimTime::ZERO + r.detection.sample(rng));
                 let mut at = SimTime::ZERO;
                 let mut budget = r.servers;

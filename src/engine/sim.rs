@@ -9,7 +9,7 @@ use rand_distr::{Distribution, Hypergeometric};
 use super::restart::{Restarts, Window};
 use super::{Change, Event, EventQueue, Health, Observer, Phase};
 use crate::model::{Backlog, CellAssignment, Model, NodeId, NodeKind, Subsystem};
-use crate::safeguard::{Interventions, Step};
+use crate::safeguard::{Fates, Interventions, Step};
 use crate::time::{SimDuration, SimTime};
 use crate::typo::Selector;
 
@@ -220,16 +220,33 @@ impl<'m> Simulation<'m> {
         rng: &mut R,
         obs: &mut O,
     ) -> &Outcome {
+        self.run_fated(count, selector, Fates::default(), rng, obs)
+    }
+
+    /// As [`Simulation::run_input`], with the safeguards' chance outcomes that `fates`
+    /// fixes taken as given instead of drawn.
+    pub fn run_fated<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        count: u64,
+        selector: Selector,
+        fates: Fates,
+        rng: &mut R,
+        obs: &mut O,
+    ) -> &Outcome {
         self.reset(count, selector);
         let model = self.model;
         let command = &model.command;
         command.removal(count, selector, rng, &mut self.plan);
         let wrong = count != command.count || selector != Selector::Intended;
         let mut did = Interventions::default();
-        let abort =
-            command
-                .safeguards
-                .apply(model, &self.plan, wrong, rng, &mut self.steps, &mut did);
+        let abort = command.safeguards.apply(
+            model,
+            &self.plan,
+            (wrong, fates),
+            rng,
+            &mut self.steps,
+            &mut did,
+        );
         self.outcome.interventions = did;
         if did != Interventions::default() {
             obs.observe(SimTime::ZERO, command.target, Change::Safeguards(did));

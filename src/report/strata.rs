@@ -1,0 +1,252 @@
+//! The summary of an estimate by strata ([`Estimate`]) as a wire type: every probability
+//! and mean is per command, combined from the strata with their exact probabilities, and
+//! each node's results say what happens *when* it goes wrong, and which inputs cause it.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::model::{Model, NodeKind};
+use crate::safeguard::Fates;
+use crate::stats::strata::{self as combine, Part};
+use crate::stats::{Accumulator, Tally};
+use crate::stratified::Estimate;
+
+/// Causes listed per node.
+const CAUSES: usize = 3;
+
+/// The summary of an estimate by strata.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrataReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Path or `builtin:NAME`.
+    pub origin: String,
+    /// `"strata"`.
+    pub method: &'static str,
+    /// Base seed.
+    pub seed: u64,
+    /// Runs done, in all strata.
+    pub runs: u64,
+    /// Whether every round ran to its end.
+    pub complete: bool,
+    /// The scenario's horizon in seconds.
+    pub horizon_s: f64,
+    /// The inputs enumerated.
+    pub strata: StrataSummary,
+    /// Probability per command that some service lost traffic.
+    pub outage_probability: Interval,
+    /// Probability per command that some customer lost traffic.
+    pub customer_outage_probability: Interval,
+    /// Per subsystem, service and customer, in scenario order.
+    pub nodes: IndexMap<String, StrataNode>,
+}
+
+/// What was enumerated and what was left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrataSummary {
+    /// Distinct inputs (typed count × selector × safeguard outcomes).
+    pub count: usize,
+    /// Those with chance left in them (simulated more than once).
+    pub random: usize,
+    /// Keystroke errors enumerated per command.
+    pub max_keystroke_errors: u32,
+    /// Probability of the inputs with more errors, not simulated: added to the upper end
+    /// of every probability's interval.
+    pub left_out_probability: f64,
+}
+
+/// An estimate with its 95 % interval.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Interval {
+    /// The estimate.
+    pub estimate: f64,
+    /// 95 % interval.
+    pub ci95: [f64; 2],
+}
+
+/// One node's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct StrataNode {
+    /// `subsystem`, `service` or `customer`.
+    pub kind: &'static str,
+    /// Probability per command that it lost some traffic.
+    pub impacted_probability: Interval,
+    /// Probability per command that it became fully unavailable.
+    pub unavailable_probability: Interval,
+    /// Mean time fully unavailable, in seconds, given that it became unavailable; absent
+    /// if it never did.
+    pub downtime_given_unavailable_s: Option<Interval>,
+    /// Expected time fully unavailable per command, in seconds (0 when it stays up).
+    pub expected_downtime_s: Interval,
+    /// Expected traffic-weighted unavailability per command, in seconds.
+    pub expected_lost_service_s: Interval,
+    /// The inputs that contribute most to its probability of becoming unavailable.
+    pub causes: Vec<Cause>,
+}
+
+/// One input and its part in a probability.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cause {
+    /// The count as typed (the likeliest digits that read as it).
+    pub typed: String,
+    /// What the selector matched.
+    pub selector: String,
+    /// How the safeguards' chance outcomes fell.
+    pub safeguards: String,
+    /// Exact probability of this input per command.
+    pub probability: f64,
+    /// Its share of the probability it is a cause of (0 to 1).
+    pub share: f64,
+}
+
+impl From<combine::Estimate> for Interval {
+    fn from(e: combine::Estimate) -> Self {
+        Interval {
+            estimate: e.estimate,
+            ci95: e.ci95,
+        }
+    }
+}
+
+impl StrataReport {
+    /// Summarises `est`, the strata of `model` run with `seed`.
+    pub fn new(model: &Model, est: &Estimate, seed: u64) -> Self {
+        let strata = &est.strata;
+        let left = strata.left_out;
+        // One part per stratum from what `value` makes of its runs, (sum, sum of squares),
+        // known exactly where `exact` says.
+        let parts = |value: &dyn Fn(&Accumulator) -> (f64, f64),
+                     exact: &dyn Fn(usize) -> bool|
+         -> Vec<Part> {
+            est.results
+                .iter()
+                .enumerate()
+                .map(|(h, a)| {
+                    let (sum, sum_sq) = value(a);
+                    Part {
+                        weight: strata.strata[h].probability,
+                        n: a.runs,
+                        sum,
+                        sum_sq,
+                        exact: exact(h),
+                    }
+                })
+                .collect()
+        };
+        let count = |c: u64| (c as f64, c as f64);
+        let seconds = |t: &Tally| (t.sum() as f64 / 1e3, t.sum_sq() / 1e6);
+        let unless = |kind: fn(&NodeKind) -> bool| {
+            move |h: usize| est.deterministic[h] || !est.can_affect(h, kind, model)
+        };
+        let service = unless(|k| matches!(k, NodeKind::Service { .. }));
+        let customer = unless(|k| matches!(k, NodeKind::Customer { .. }));
+        let outage = parts(&|a| count(a.outages), &service);
+        let customer = parts(&|a| count(a.customer_outages), &customer);
+        let horizon = model.horizon.as_secs_f64();
+        let nodes = model
+            .reported()
+            .map(|(id, node)| {
+                let i = id.index();
+                let exact = |h: usize| est.exact(h, i);
+                let down = parts(&|a| count(a.nodes[i].down_runs), &exact);
+                let impacted = parts(&|a| count(a.nodes[i].impacted_runs), &exact);
+                let downtime = parts(&|a| seconds(&a.nodes[i].downtime), &exact);
+                let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
+                let report = StrataNode {
+                    kind: node.kind.label(),
+                    impacted_probability: combine::proportion(&impacted, left).into(),
+                    unavailable_probability: combine::proportion(&down, left).into(),
+                    downtime_given_unavailable_s: combine::conditional_mean(&downtime, &down)
+                        .map(Interval::from),
+                    expected_downtime_s: combine::mean(&downtime, left, horizon).into(),
+                    expected_lost_service_s: combine::mean(&lost, left, horizon).into(),
+                    causes: causes(model, est, &down),
+                };
+                (node.name.clone(), report)
+            })
+            .collect();
+        StrataReport {
+            scenario: model.name.clone(),
+            origin: model.origin.clone(),
+            method: "strata",
+            seed,
+            runs: est.runs(),
+            complete: est.complete,
+            horizon_s: horizon,
+            strata: StrataSummary {
+                count: strata.strata.len(),
+                random: est.deterministic.iter().filter(|d| !**d).count(),
+                max_keystroke_errors: strata.max_errors,
+                left_out_probability: left,
+            },
+            outage_probability: combine::proportion(&outage, left).into(),
+            customer_outage_probability: combine::proportion(&customer, left).into(),
+            nodes,
+        }
+    }
+}
+
+/// The inputs that contribute most to a probability estimated from `parts`.
+fn causes(model: &Model, est: &Estimate, parts: &[Part]) -> Vec<Cause> {
+    let contribution = |p: &Part| {
+        if p.n == 0 {
+            0.0
+        } else {
+            p.weight * p.sum / p.n as f64
+        }
+    };
+    let total: f64 = parts.iter().map(contribution).sum();
+    if total <= 0.0 {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..parts.len())
+        .filter(|&h| contribution(&parts[h]) > 0.0)
+        .collect();
+    // Largest first; equal ones in stratum order, so the list is the same on any machine.
+    order.sort_by(|&a, &b| {
+        contribution(&parts[b])
+            .total_cmp(&contribution(&parts[a]))
+            .then(a.cmp(&b))
+    });
+    order
+        .into_iter()
+        .take(CAUSES)
+        .map(|h| {
+            let s = &est.strata.strata[h];
+            Cause {
+                typed: s.count.text.clone(),
+                selector: model.command.selector_name(s.selector).to_string(),
+                safeguards: describe(s.fates),
+                probability: s.probability,
+                share: contribution(&parts[h]) / total,
+            }
+        })
+        .collect()
+}
+
+/// How the safeguards' chance outcomes fell, in words.
+pub fn describe(f: Fates) -> String {
+    let says = |what: &str, works: Option<bool>| {
+        works.map(|w| format!("{what} {}", if w { "worked" } else { "failed" }))
+    };
+    let parts: Vec<String> = [
+        says("prompt", f.prompt_works),
+        f.confirmed_anyway.map(|c| {
+            if c {
+                "operator confirmed anyway".to_string()
+            } else {
+                "operator declined".to_string()
+            }
+        }),
+        says("guard", f.guard_works),
+        says("rate limit", f.limit_works),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(", ")
+    }
+}
