@@ -6,11 +6,13 @@
 //! 1. a probe: run 0 of every stratum, on a generator that counts its draws. A run that
 //!    drew nothing had no chance in it, so its stratum always does exactly that: it is
 //!    settled by that one run;
-//! 2. a pilot of [`PILOT`] runs of every stratum that had chance in it;
-//! 3. the rest of the budget, shared by Neyman allocation: for each reported node, a
-//!    stratum's share is proportional to its probability times the standard deviation of
-//!    the node losing traffic there (from the pilot, smoothed so that a stratum where the
-//!    pilot saw nothing still counts); a stratum gets the mean of its shares over nodes.
+//! 2. half the budget in proportion to the strata's probabilities, at least [`MIN_RUNS`]
+//!    runs for every stratum that had chance in it (proportional allocation is never less
+//!    precise than plain sampling with as many runs);
+//! 3. the rest of the budget by Neyman allocation: for each reported node, a stratum's
+//!    share is proportional to its probability times the standard deviation of the node
+//!    losing traffic there (smoothed, so that a stratum where no run saw it still counts);
+//!    a stratum gets the mean of its shares over nodes.
 //!
 //! Run `r` of a stratum always uses the stream [`stratum_rng`]`(seed, key, r)`, so a larger
 //! budget repeats the runs of a smaller one and adds to them, and two variants of a
@@ -29,8 +31,8 @@ use crate::sampling::{downstream, stratum_rng, Strata};
 use crate::stats::Accumulator;
 use crate::time::SimTime;
 
-/// Runs of every stratum with chance in it before the budget is allocated.
-pub const PILOT: u64 = 32;
+/// Runs of every stratum with chance in it, at least: two, for a variance.
+pub const MIN_RUNS: u64 = 2;
 
 /// What to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,12 +152,20 @@ pub fn run(
         complete: true,
     };
     // Round 1: the probe.
-    let planned = n as u64 + PILOT.saturating_sub(1) * n as u64;
+    let planned = options.runs.max(n as u64);
     probe(model, &mut est, options, planned, progress, stop)?;
-    // Round 2: the pilot.
+    // Round 2: half the budget in proportion.
+    let random: f64 = (0..n)
+        .filter(|&h| !est.deterministic[h])
+        .map(|h| est.strata.strata[h].probability)
+        .sum();
+    let half = options.runs.saturating_sub(n as u64) / 2;
     let pilot: Vec<(usize, u64, u64)> = (0..n)
         .filter(|&h| !est.deterministic[h])
-        .map(|h| (h, 1, PILOT))
+        .map(|h| {
+            let share = half as f64 * est.strata.strata[h].probability / random;
+            (h, 1, (share.floor() as u64).max(MIN_RUNS))
+        })
         .collect();
     let done = est.runs();
     let planned = done + pilot.iter().map(|&(_, a, b)| b - a).sum::<u64>();
