@@ -3,7 +3,7 @@
 
 mod strata;
 
-pub use strata::{Cause, Interval, StrataNode, StrataReport, StrataSummary};
+pub use strata::{describe, Cause, Interval, StrataNode, StrataReport, StrataSummary};
 
 use indexmap::IndexMap;
 use serde::Serialize;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
 use crate::scenario::DEFAULT;
@@ -44,9 +44,18 @@ pub struct RunArgs {
     /// A scenario file or the name of a built-in scenario.
     #[arg(default_value = DEFAULT)]
     pub scenario: String,
-    /// Number of Monte Carlo runs.
+    /// How to estimate: `strata` simulates each distinct input (typed count, selector,
+    /// safeguard outcomes) with its exact probability; `plain` draws every run's input.
+    #[arg(long, value_enum, default_value_t = Method::Plain)]
+    pub method: Method,
+    /// Number of Monte Carlo runs (by strata: the budget, at least one run per input and
+    /// two per input with chance left in it).
     #[arg(long, default_value_t = 1_000_000)]
     pub runs: u64,
+    /// By strata: keystroke errors enumerated per command; inputs with more are left out
+    /// and their probability is added to every upper bound.
+    #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
+    pub max_errors: u32,
     /// Base seed; run i uses the ChaCha8 stream (seed, i).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -62,6 +71,15 @@ pub struct RunArgs {
     /// No progress bar and no timing on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// How `run` estimates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Method {
+    /// By strata of the discrete input, with exact probabilities.
+    Strata,
+    /// Plain Monte Carlo: every run draws its input.
+    Plain,
 }
 
 /// Arguments of `operate`.
@@ -105,7 +123,9 @@ impl Default for RunArgs {
     fn default() -> Self {
         RunArgs {
             scenario: DEFAULT.into(),
+            method: Method::Plain,
             runs: 1_000_000,
+            max_errors: crate::sampling::MAX_ERRORS,
             seed: 1,
             threads: None,
             csv: None,
@@ -115,15 +135,25 @@ impl Default for RunArgs {
     }
 }
 
+/// Most keystroke errors enumerated: the inputs grow about tenfold per error.
+const MAX_ERRORS: u32 = 6;
 /// Most threads accepted.
 const MAX_THREADS: usize = 1024;
 /// Most runs accepted in one batch: about a week at a million runs a second.
 const MAX_RUNS: u64 = 1_000_000_000_000;
 
 impl RunArgs {
-    /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024.
+    /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024, at most
+    /// 6 keystroke errors enumerated.
     pub fn threads(&self) -> Result<usize, Error> {
         check_count("--runs", self.runs)?;
+        if self.max_errors > MAX_ERRORS {
+            return Err(Error::InvalidOption {
+                option: "--max-errors",
+                value: self.max_errors.to_string(),
+                expected: format!("from 0 to {MAX_ERRORS}"),
+            });
+        }
         threads(self.threads)
     }
 }

@@ -13,16 +13,17 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-pub use args::{Cli, Command, OperateArgs, ReplayArgs, RunArgs};
+pub use args::{Cli, Command, Method, OperateArgs, ReplayArgs, RunArgs};
 
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
-use crate::export::{csv::RunsCsv, graph, json, text, timeline::Replay, AtomicFile};
+use crate::export::{csv, csv::RunsCsv, graph, json, strata, text, timeline::Replay, AtomicFile};
 use crate::model::Model;
 use crate::montecarlo::{self, run_rng, Plan};
 use crate::operations::{self, OperationsReport};
-use crate::report::Report;
+use crate::report::{Report, StrataReport};
 use crate::scenario::{self, BUILTINS};
+use crate::stratified;
 
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
@@ -67,6 +68,9 @@ fn stdout_error(source: io::Error) -> Error {
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load(&args.scenario)?;
+    if args.method == Method::Strata {
+        return run_strata(args, &model, threads, out);
+    }
     let plan = Plan {
         runs: args.runs,
         seed: args.seed,
@@ -115,6 +119,58 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         return Err(Error::Interrupted {
             done: acc.runs,
             asked: plan.runs,
+        });
+    }
+    Ok(())
+}
+
+/// `run --method strata`: every distinct input with its exact probability.
+fn run_strata(
+    args: &RunArgs,
+    model: &Model,
+    threads: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let options = stratified::Options {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        max_errors: args.max_errors,
+    };
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar(args.runs, args.quiet);
+    let started = Instant::now();
+    let est = stratified::run(
+        model,
+        options,
+        &mut |done, planned| {
+            bar.set_length(planned);
+            bar.set_position(done);
+        },
+        &stop,
+    )?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let report = StrataReport::new(model, &est, args.seed);
+    if let Some(path) = &args.csv {
+        AtomicFile::write_with(path, |w| csv::write_strata(w, model, &est))?;
+    }
+    if let Some(path) = &args.json {
+        AtomicFile::write_with(path, |w| json::write(w, &report))?;
+    }
+    strata::write_summary(out, &report).map_err(stdout_error)?;
+    if !args.quiet {
+        let runs = est.runs();
+        eprintln!(
+            "{runs} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s",
+            if threads == 1 { "" } else { "s" },
+            runs as f64 / elapsed,
+        );
+    }
+    if !est.complete {
+        return Err(Error::Interrupted {
+            done: est.runs(),
+            asked: args.runs,
         });
     }
     Ok(())

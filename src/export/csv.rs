@@ -116,3 +116,58 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         self.out.into_inner().map_err(|e| e.into_error())
     }
 }
+
+/// Writes the table of an estimate by strata, one row per distinct input: its typed count
+/// (and the likeliest digits), selector, safeguard outcomes, exact probability, runs,
+/// whether it had chance left in it, then per subsystem, service and customer the runs in
+/// which it became unavailable (`unavailable_runs.NODE`) and its mean downtime in seconds
+/// over the stratum's runs (`mean_downtime_s.NODE`).
+pub fn write_strata<W: Write + ?Sized>(
+    w: &mut W,
+    model: &Model,
+    est: &crate::stratified::Estimate,
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let nodes: Vec<(NodeId, &str)> = model
+        .reported()
+        .map(|(id, n)| (id, n.name.as_str()))
+        .collect();
+    let mut header: Vec<String> = [
+        "count",
+        "typed",
+        "selector",
+        "safeguards",
+        "probability",
+        "runs",
+        "random",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(nodes.iter().map(|(_, n)| format!("unavailable_runs.{n}")));
+    header.extend(nodes.iter().map(|(_, n)| format!("mean_downtime_s.{n}")));
+    out.write_record(&header)?;
+    for (h, s) in est.strata.strata.iter().enumerate() {
+        let acc = &est.results[h];
+        let mut row = vec![
+            s.count.count.to_string(),
+            s.count.text.clone(),
+            model.command.selector_name(s.selector).to_string(),
+            crate::report::describe(s.fates),
+            format!("{:e}", s.probability),
+            acc.runs.to_string(),
+            (!est.deterministic[h]).to_string(),
+        ];
+        row.extend(
+            nodes
+                .iter()
+                .map(|(id, _)| acc.nodes[id.index()].down_runs.to_string()),
+        );
+        row.extend(nodes.iter().map(|(id, _)| {
+            let t = &acc.nodes[id.index()].downtime;
+            t.mean()
+                .map_or(String::new(), |m| format!("{:.3}", m / 1e3))
+        }));
+        out.write_record(&row)?;
+    }
+    out.flush()
+}

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod graph;
 pub mod json;
+pub mod strata;
 pub mod text;
 pub mod timeline;
 

@@ -1,0 +1,160 @@
+//! The human summary of an estimate by strata ([`StrataReport`]), under 100 columns: the
+//! probability per command of each kind of outage, each node's probability of becoming
+//! unavailable and how long it is down when it does, and the inputs behind the worst.
+
+use std::io::{self, Write};
+
+use super::text::duration;
+use crate::report::{Cause, Interval, StrataReport};
+
+/// A probability and its interval in one style for both ends: percent from 0.1 % up,
+/// else scientific (`3.520e-6`); with the significant digits that tell the ends apart
+/// (three at least, six at most).
+pub fn probability(i: &Interval) -> String {
+    let [lo, hi] = i.ci95;
+    let digits = if hi > lo && i.estimate > 0.0 {
+        let relative = (hi - lo) / i.estimate;
+        (2.0 - relative.log10()).ceil().clamp(3.0, 6.0) as usize
+    } else {
+        3
+    };
+    let percent = hi >= 1e-3;
+    let show = |p: f64| -> String {
+        if p == 0.0 {
+            "0".into()
+        } else if percent {
+            let pct = p * 100.0;
+            let decimals = digits.saturating_sub(1 + pct.abs().log10().floor().max(0.0) as usize);
+            format!("{pct:.decimals$}%")
+        } else {
+            format!("{p:.*e}", digits - 1)
+        }
+    };
+    format!("{} [{}, {}]", show(i.estimate), show(lo), show(hi))
+}
+
+fn seconds(i: &Interval) -> String {
+    format!(
+        "{} [{}, {}]",
+        duration(i.estimate),
+        duration(i.ci95[0]),
+        duration(i.ci95[1])
+    )
+}
+
+/// Writes the summary.
+pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Result<()> {
+    let state = if r.complete {
+        "complete"
+    } else {
+        "stopped early"
+    };
+    writeln!(
+        w,
+        "{} ({}): {} runs by strata of the input, seed {}, {state}",
+        r.scenario, r.origin, r.runs, r.seed
+    )?;
+    let s = &r.strata;
+    let left = if s.left_out_probability > 0.0 {
+        format!(
+            "inputs with more, probability {:.2e}, are left out (added to each upper bound)",
+            s.left_out_probability
+        )
+    } else {
+        "nothing left out".into()
+    };
+    writeln!(
+        w,
+        "inputs: {} distinct (count × selector × safeguards), {} of them with chance left",
+        s.count, s.random
+    )?;
+    writeln!(
+        w,
+        "        in them; up to {} keystroke errors; {left}",
+        s.max_keystroke_errors
+    )?;
+    writeln!(w)?;
+    writeln!(w, "per command:")?;
+    writeln!(
+        w,
+        "  some service loses traffic   {}",
+        probability(&r.outage_probability)
+    )?;
+    if r.nodes.values().any(|n| n.kind == "customer") {
+        writeln!(
+            w,
+            "  some customer loses traffic  {}",
+            probability(&r.customer_outage_probability)
+        )?;
+    }
+    writeln!(w)?;
+    let width = r.nodes.keys().map(|n| n.len()).max().unwrap_or(4).max(4);
+    writeln!(
+        w,
+        "{:width$}  {:<34}  down for, when unavailable (mean)",
+        "node", "P(unavailable) per command"
+    )?;
+    for (name, n) in &r.nodes {
+        let given = n
+            .downtime_given_unavailable_s
+            .as_ref()
+            .map_or_else(|| "-".to_string(), seconds);
+        writeln!(
+            w,
+            "{name:width$}  {:<34}  {given}",
+            probability(&n.unavailable_probability)
+        )?;
+    }
+    // The inputs behind the unavailability of the node that is down longest per command.
+    let worst = r
+        .nodes
+        .iter()
+        .filter(|(_, n)| !n.causes.is_empty())
+        .max_by(|a, b| {
+            a.1.expected_downtime_s
+                .estimate
+                .total_cmp(&b.1.expected_downtime_s.estimate)
+        });
+    if let Some((name, n)) = worst {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "why {name} becomes unavailable ({} unavailable per command, expected):",
+            duration(n.expected_downtime_s.estimate)
+        )?;
+        write_causes(w, &n.causes)?;
+    }
+    Ok(())
+}
+
+fn write_causes<W: Write + ?Sized>(w: &mut W, causes: &[Cause]) -> io::Result<()> {
+    let typed = causes
+        .iter()
+        .map(|c| c.typed.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let sel = causes
+        .iter()
+        .map(|c| c.selector.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    writeln!(
+        w,
+        "  {:typed$}  {:sel$}  {:>9}  {:>6}  safeguards",
+        "typed", "selector", "P(input)", "share"
+    )?;
+    for c in causes {
+        writeln!(
+            w,
+            "  {:typed$}  {:sel$}  {:>9.2e}  {:>5.1}%  {}",
+            c.typed,
+            c.selector,
+            c.probability,
+            c.share * 100.0,
+            c.safeguards
+        )?;
+    }
+    Ok(())
+}
