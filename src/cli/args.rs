@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
-use crate::scenario::DEFAULT;
+use crate::scenario::{Set, DEFAULT};
 
 /// Replays typo-sized removal events through a model of infrastructure subsystems and
 /// estimates downtime and cascade depth. With no command, runs the Monte Carlo on the
@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// A scenario file or the name of a built-in scenario.
     #[arg(default_value = DEFAULT)]
     pub scenario: String,
+    /// Change a scenario value before running, by its dotted path:
+    /// `--set subsystems.index.restart.parallelism=120` (repeatable; checked like the file).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
     /// How to estimate: `strata` simulates each distinct input (typed count, selector,
     /// safeguard outcomes) with its exact probability; `plain` draws every run's input.
     #[arg(long, value_enum, default_value_t = Method::Plain)]
@@ -88,6 +92,10 @@ pub struct OperateArgs {
     /// A scenario file or the name of a built-in scenario, with an `[operations]` table.
     #[arg(default_value = "s3-operations")]
     pub scenario: String,
+    /// Change a scenario value before running, by its dotted path:
+    /// `--set subsystems.index.restart.parallelism=120` (repeatable; checked like the file).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
     /// Number of periods to simulate.
     #[arg(long, default_value_t = 2_000)]
     pub periods: u64,
@@ -111,6 +119,10 @@ pub struct ReplayArgs {
     /// A scenario file or the name of a built-in scenario.
     #[arg(default_value = DEFAULT)]
     pub scenario: String,
+    /// Change a scenario value before running, by its dotted path:
+    /// `--set subsystems.index.restart.parallelism=120` (repeatable; checked like the file).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
     /// Seed for the boot-time draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -123,6 +135,7 @@ impl Default for RunArgs {
     fn default() -> Self {
         RunArgs {
             scenario: DEFAULT.into(),
+            sets: Vec::new(),
             method: Method::Plain,
             runs: 1_000_000,
             max_errors: crate::sampling::MAX_ERRORS,

@@ -67,7 +67,7 @@ fn stdout_error(source: io::Error) -> Error {
 
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
-    let model = scenario::load(&args.scenario)?;
+    let model = scenario::load_with(&args.scenario, &args.sets)?;
     if args.method == Method::Strata {
         return run_strata(args, &model, threads, out);
     }
@@ -229,7 +229,7 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
 
 fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
-    let model = scenario::load(&args.scenario)?;
+    let model = scenario::load_with(&args.scenario, &args.sets)?;
     let Some(ops) = model.operations.clone() else {
         return Err(Error::Unsupported {
             scenario: model.origin.clone(),
@@ -285,7 +285,7 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
 }
 
 fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let model = scenario::load(&args.scenario)?;
+    let model = scenario::load_with(&args.scenario, &args.sets)?;
     let Some(input) = model.command.as_typed.clone() else {
         return Err(Error::Unsupported {
             scenario: model.origin.clone(),

@@ -4,11 +4,13 @@
 
 mod error;
 pub(crate) mod raw;
+mod set;
 pub mod units;
 
 use std::path::Path;
 
 pub use error::{ScenarioError, ScenarioErrorKind};
+pub use set::Set;
 
 use crate::error::Error;
 use crate::model::Model;
@@ -64,16 +66,37 @@ pub fn parse(origin: &str, text: &str) -> Result<Model, ScenarioError> {
 
 /// Loads `spec`: a path to a TOML file if one exists there, else the name of a built-in.
 pub fn load(spec: &str) -> Result<Model, Error> {
+    load_with(spec, &[])
+}
+
+/// Loads `spec` with the changes `sets` made to its text first; errors then name it
+/// `ORIGIN (--set …)`, at the line and column in the changed text (the same as in the
+/// original for every line not changed).
+pub fn load_with(spec: &str, sets: &[Set]) -> Result<Model, Error> {
+    let (origin, text) = source(spec)?;
+    if sets.is_empty() {
+        return Ok(parse(&origin, &text)?);
+    }
+    let changed = set::apply(&text, sets)?;
+    let list: Vec<String> = sets.iter().map(Set::to_string).collect();
+    Ok(parse(
+        &format!("{origin} (--set {})", list.join(" ")),
+        &changed,
+    )?)
+}
+
+/// The origin (a path, or `builtin:NAME`) and text of `spec`.
+fn source(spec: &str) -> Result<(String, String), Error> {
     let path = Path::new(spec);
     if path.exists() {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        return Ok(parse(spec, &text)?);
+        return Ok((spec.to_string(), text));
     }
     match BUILTINS.iter().find(|b| b.name == spec) {
-        Some(b) => Ok(parse(&format!("builtin:{}", b.name), b.text)?),
+        Some(b) => Ok((format!("builtin:{}", b.name), b.text.to_string())),
         None => Err(Error::UnknownScenario {
             name: spec.to_string(),
             builtins: BUILTINS.iter().map(|b| b.name.to_string()).collect(),
