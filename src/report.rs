@@ -1,8 +1,10 @@
 //! The summary of a Monte Carlo batch as a stable wire type: what the JSON holds and what
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
+mod compare;
 mod strata;
 
+pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
 pub use strata::{describe, Cause, Interval, StrataNode, StrataReport, StrataSummary};
 
 use indexmap::IndexMap;

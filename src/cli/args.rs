@@ -29,6 +29,9 @@ pub enum Command {
     /// Operations over time: periods (a year, say) of routine commands; annual downtime,
     /// availability and how often the worst cases happen. Needs `[operations]`.
     Operate(OperateArgs),
+    /// Compare scenarios, or variants of one, on common random numbers: each one's results
+    /// and its differences from the first, with paired intervals.
+    Compare(CompareArgs),
     /// Check a scenario file and print its dependency graph.
     Check {
         /// A scenario file or the name of a built-in scenario.
@@ -75,6 +78,53 @@ pub struct RunArgs {
     /// No progress bar and no timing on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files or built-in names; the others are compared with the first.
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<String>,
+    /// A variant of the first scenario and one change to it:
+    /// `--variant p120:subsystems.index.restart.parallelism=120`. Repeat with the same
+    /// name for more changes to one variant; `NAME:` alone is the scenario unchanged.
+    #[arg(long = "variant", value_name = "NAME:KEY=VALUE")]
+    pub variants: Vec<String>,
+    /// Change a value in every scenario and variant, by its dotted path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
+    /// Runs per variant, by strata of the input (at least one per input, two per input
+    /// with chance left in it).
+    #[arg(long, default_value_t = 100_000)]
+    pub runs: u64,
+    /// Base seed; every variant draws the same numbers for the same input.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads [default: all cores]. Does not change the results.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Keystroke errors enumerated per command.
+    #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
+    pub max_errors: u32,
+    /// Write one row per variant and node (results and differences) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write the comparison as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// No progress bar and no timing on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl CompareArgs {
+    /// Checks the values clap cannot, as for `run`.
+    pub fn threads(&self) -> Result<usize, Error> {
+        check_count("--runs", self.runs)?;
+        check_errors(self.max_errors)?;
+        threads(self.threads)
+    }
 }
 
 /// How `run` estimates.
@@ -160,13 +210,7 @@ impl RunArgs {
     /// 6 keystroke errors enumerated.
     pub fn threads(&self) -> Result<usize, Error> {
         check_count("--runs", self.runs)?;
-        if self.max_errors > MAX_ERRORS {
-            return Err(Error::InvalidOption {
-                option: "--max-errors",
-                value: self.max_errors.to_string(),
-                expected: format!("from 0 to {MAX_ERRORS}"),
-            });
-        }
+        check_errors(self.max_errors)?;
         threads(self.threads)
     }
 }
@@ -187,6 +231,17 @@ fn check_count(option: &'static str, n: u64) -> Result<(), Error> {
         option,
         value: n.to_string(),
         expected: format!("from 1 to {MAX_RUNS}"),
+    })
+}
+
+fn check_errors(n: u32) -> Result<(), Error> {
+    if n <= MAX_ERRORS {
+        return Ok(());
+    }
+    Err(Error::InvalidOption {
+        option: "--max-errors",
+        value: n.to_string(),
+        expected: format!("from 0 to {MAX_ERRORS}"),
     })
 }
 

@@ -171,3 +171,63 @@ pub fn write_strata<W: Write + ?Sized>(
     }
     out.flush()
 }
+
+/// Writes a comparison, one row per variant and node (the first variant's nodes; `*` for
+/// "some service"): the variant's probability of the node becoming unavailable and its
+/// expected downtime per command, with intervals, and the differences from the first
+/// variant with their intervals and variance reductions (empty for the first variant).
+pub fn write_compare<W: Write + ?Sized>(
+    w: &mut W,
+    r: &crate::report::CompareReport,
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record([
+        "variant",
+        "node",
+        "p_unavailable",
+        "p_unavailable_lo",
+        "p_unavailable_hi",
+        "expected_downtime_s",
+        "expected_downtime_s_lo",
+        "expected_downtime_s_hi",
+        "p_difference",
+        "p_difference_lo",
+        "p_difference_hi",
+        "p_variance_reduction",
+        "downtime_difference_s",
+        "downtime_difference_s_lo",
+        "downtime_difference_s_hi",
+        "downtime_variance_reduction",
+    ])?;
+    let num = |x: f64| format!("{x:e}");
+    let diff = |d: Option<&crate::report::Difference>| match d {
+        Some(d) => vec![
+            num(d.estimate),
+            num(d.ci95[0]),
+            num(d.ci95[1]),
+            d.variance_reduction.map_or(String::new(), num),
+        ],
+        None => vec![String::new(); 4],
+    };
+    for (name, v) in &r.variants {
+        let d = r.differences.get(name);
+        let mut row = vec![name.clone(), "*".into()];
+        let p = &v.outage_probability;
+        row.extend([num(p.estimate), num(p.ci95[0]), num(p.ci95[1])]);
+        row.extend(vec![String::new(); 3]);
+        row.extend(diff(d.map(|d| &d.outage_probability)));
+        row.extend(vec![String::new(); 4]);
+        out.write_record(&row)?;
+        for (node, n) in &v.nodes {
+            let nd = d.and_then(|d| d.nodes.get(node));
+            let mut row = vec![name.clone(), node.clone()];
+            let (p, e) = (&n.unavailable_probability, &n.expected_downtime_s);
+            row.extend([num(p.estimate), num(p.ci95[0]), num(p.ci95[1])]);
+            row.extend([num(e.estimate), num(e.ci95[0]), num(e.ci95[1])]);
+            row.extend(diff(nd.map(|n| &n.unavailable_probability)));
+            row.extend(diff(nd.map(|n| &n.expected_downtime_s)));
+            out.write_record(&row)?;
+        }
+    }
+    out.flush()
+}

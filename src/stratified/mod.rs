@@ -1,0 +1,155 @@
+//! Monte Carlo by strata of the discrete input ([`Strata`]): every stratum is simulated on
+//! its own random streams and kept in its own [`Accumulator`], to be combined with its exact
+//! probability ([`crate::stats::strata`]). Several variants of a scenario can be run
+//! together ([`run_paired`]): the same input's run `r` then draws the same numbers in every
+//! variant (common random numbers), and the runs are paired for the differences.
+//!
+//! Three rounds, each deterministic whatever the thread count:
+//! 1. a probe: run 0 of every input, on a generator that counts its draws. A run that drew
+//!    nothing had no chance in it, so its stratum always does exactly that: it is settled
+//!    by that one run. When the removal is fixed and instantaneous, the probe also shows
+//!    which subsystems stop, and so which nodes the input can affect at all;
+//! 2. half the budget in proportion to the inputs' probabilities, at least [`MIN_RUNS`]
+//!    runs for every input with chance in it (proportional allocation is never less
+//!    precise than plain sampling with as many runs);
+//! 3. the rest by Neyman allocation: for each variant and reported node, an input's share
+//!    is proportional to its probability times the standard deviation of the node losing
+//!    traffic there (smoothed, so that an input where no run saw it still counts); an input
+//!    gets the mean of its shares.
+//!
+//! Run `r` of an input always uses the stream [`stratum_rng`]`(seed, key, r)`, so a larger
+//! budget repeats the runs of a smaller one and adds to them.
+
+mod paired;
+mod rounds;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use paired::{Metric, Paired};
+
+use crate::error::Error;
+use crate::model::{Model, NodeKind};
+use crate::sampling::Strata;
+use crate::stats::Accumulator;
+
+/// Runs of every stratum with chance in it, at least: two, for a variance.
+pub const MIN_RUNS: u64 = 2;
+
+/// What to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Runs in all (per variant), at least one per input and two per input with chance.
+    pub runs: u64,
+    /// Base seed.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Keystroke errors enumerated.
+    pub max_errors: u32,
+}
+
+/// The strata of one scenario and what their runs did.
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    /// The strata, with their probabilities.
+    pub strata: Strata,
+    /// Per stratum: its runs' statistics (settled).
+    pub results: Vec<Accumulator>,
+    /// Per stratum: whether it has no chance in it (one run says all).
+    pub deterministic: Vec<bool>,
+    /// Per stratum: an index into `affected_sets`.
+    pub affected: Vec<usize>,
+    /// Sets of nodes (indexed like [`Model::nodes`]) that can lose traffic in a stratum:
+    /// downstream of the subsystems its removal takes below their minimum when that is the
+    /// same in every run, else of every subsystem it removes servers from. Elsewhere every
+    /// run of the stratum leaves the node alone, exactly.
+    pub affected_sets: Vec<Vec<bool>>,
+    /// Whether every round ran to its end (no stop request).
+    pub complete: bool,
+}
+
+impl Estimate {
+    fn new(model: &Model, max_errors: u32) -> Self {
+        let strata = Strata::new(model, max_errors);
+        let n = strata.strata.len();
+        Estimate {
+            results: vec![Accumulator::new(model); n],
+            deterministic: vec![false; n],
+            affected: vec![0; n],
+            affected_sets: Vec::new(),
+            strata,
+            complete: true,
+        }
+    }
+
+    /// Runs done in all.
+    pub fn runs(&self) -> u64 {
+        self.results.iter().map(|a| a.runs).sum()
+    }
+
+    /// Whether node `i`'s results in stratum `h` are known exactly: the stratum has no
+    /// chance in it, or cannot affect the node.
+    pub fn exact(&self, h: usize, i: usize) -> bool {
+        self.deterministic[h] || !self.affected_sets[self.affected[h]][i]
+    }
+
+    /// Whether stratum `h` can make some node of this kind lose traffic.
+    pub fn can_affect(&self, h: usize, kind: impl Fn(&NodeKind) -> bool, model: &Model) -> bool {
+        let set = &self.affected_sets[self.affected[h]];
+        model
+            .nodes
+            .iter()
+            .zip(set)
+            .any(|(n, &a)| a && kind(&n.kind))
+    }
+}
+
+/// Runs the strata of `model` within `options`; `progress` is told (runs done, runs
+/// planned) after each chunk; a raised `stop` ends the current round early, and the result
+/// says it is not complete.
+pub fn run(
+    model: &Model,
+    options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<Estimate, Error> {
+    let paired = run_paired(&[model], options, progress, stop)?;
+    Ok(paired.variants.into_iter().next().expect("one variant"))
+}
+
+/// Runs the strata of every model in `models` on common random numbers: each input (by
+/// its stream key) gets the same runs in every variant that has it.
+pub fn run_paired(
+    models: &[&Model],
+    options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<Paired, Error> {
+    let variants = models
+        .iter()
+        .map(|m| Estimate::new(m, options.max_errors))
+        .collect();
+    let mut p = Paired::new(models, variants);
+    let inputs = p.inputs.len() as u64;
+    let mut run = rounds::Rounds {
+        models,
+        options,
+        progress,
+        stop,
+    };
+    run.probe(&mut p, options.runs.max(inputs))?;
+    let half = options.runs.saturating_sub(inputs) / 2;
+    let pilot = rounds::proportional(&p, half);
+    run.round(&mut p, &pilot)?;
+    let left = options.runs.saturating_sub(p.runs());
+    let more = rounds::neyman(models, &p, left);
+    run.round(&mut p, &more)?;
+    let complete = !stop.load(Ordering::Relaxed);
+    for (est, model) in p.variants.iter_mut().zip(models) {
+        est.complete = complete;
+        for acc in &mut est.results {
+            acc.settle(model);
+        }
+    }
+    Ok(p)
+}

@@ -1,0 +1,136 @@
+//! Variants run on common random numbers: the union of their inputs, the metrics compared
+//! and, per input, the sums of products that give the paired differences' variances.
+
+use std::collections::BTreeMap;
+
+use super::Estimate;
+use crate::engine::Outcome;
+use crate::model::{Model, NodeKind};
+
+/// A quantity compared between variants, one value per run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// 1 if some service lost traffic.
+    Outage,
+    /// 1 if some customer lost traffic.
+    CustomerOutage,
+    /// 1 if the node (index in the first variant) became fully unavailable.
+    Unavailable(usize),
+    /// The node's time fully unavailable, in seconds.
+    Downtime(usize),
+    /// The node's traffic-weighted unavailability, in seconds.
+    LostService(usize),
+}
+
+/// Several variants of a scenario run on common random numbers.
+#[derive(Clone, Debug)]
+pub struct Paired {
+    /// Per variant, its strata and results.
+    pub variants: Vec<Estimate>,
+    /// Every input of any variant (by stream key), the first variant's first: per input,
+    /// its stratum in each variant, if that variant has it.
+    pub inputs: Vec<Vec<Option<usize>>>,
+    /// What is compared, on the first variant's reported nodes.
+    pub metrics: Vec<Metric>,
+    /// Per variant, per node of the first variant: the node of the same name.
+    pub nodes: Vec<Vec<Option<usize>>>,
+    /// Per input, per variant, per metric: over the paired runs, with δ the variant's
+    /// value minus the first's and y the first's, [Σδ, Σδ², Σδ·y]. Exactly zero for a
+    /// variant identical to the first.
+    pub cross: Vec<Vec<Vec<[f64; 3]>>>,
+    /// Per input: runs done (the same in every variant that has it).
+    pub runs: Vec<u64>,
+}
+
+impl Paired {
+    pub(super) fn new(models: &[&Model], variants: Vec<Estimate>) -> Self {
+        let mut index: BTreeMap<u64, usize> = BTreeMap::new();
+        let mut inputs: Vec<Vec<Option<usize>>> = Vec::new();
+        for (v, est) in variants.iter().enumerate() {
+            for (h, s) in est.strata.strata.iter().enumerate() {
+                let u = *index.entry(s.key).or_insert_with(|| {
+                    inputs.push(vec![None; variants.len()]);
+                    inputs.len() - 1
+                });
+                inputs[u][v] = Some(h);
+            }
+        }
+        let first = models[0];
+        let mut metrics = vec![Metric::Outage, Metric::CustomerOutage];
+        for (id, _) in first.reported() {
+            let i = id.index();
+            metrics.extend([
+                Metric::Unavailable(i),
+                Metric::Downtime(i),
+                Metric::LostService(i),
+            ]);
+        }
+        let nodes = models
+            .iter()
+            .map(|m| {
+                first
+                    .nodes
+                    .iter()
+                    .map(|n| m.find(&n.name).map(|id| id.index()))
+                    .collect()
+            })
+            .collect();
+        let m = metrics.len();
+        Paired {
+            cross: vec![vec![vec![[0.0; 3]; m]; variants.len()]; inputs.len()],
+            runs: vec![0; inputs.len()],
+            variants,
+            inputs,
+            metrics,
+            nodes,
+        }
+    }
+
+    /// Runs done, counting each input's runs once however many variants have it.
+    pub fn runs(&self) -> u64 {
+        self.runs.iter().sum()
+    }
+
+    /// The metrics' values in one run of variant `v`, into `out`.
+    pub(super) fn values(&self, v: usize, o: &Outcome, out: &mut Vec<f64>) {
+        out.clear();
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        for m in &self.metrics {
+            let node = |i: usize| self.nodes[v][i].map(|j| &o.nodes[j]);
+            out.push(match *m {
+                Metric::Outage => flag(o.outage),
+                Metric::CustomerOutage => flag(o.customer_outage),
+                Metric::Unavailable(i) => node(i).map_or(0.0, |n| flag(n.down_at.is_some())),
+                Metric::Downtime(i) => node(i).map_or(0.0, |n| n.downtime.as_secs_f64()),
+                Metric::LostService(i) => node(i).map_or(0.0, |n| n.lost_service.as_secs_f64()),
+            });
+        }
+    }
+
+    /// Whether metric `m` of input `u` is known exactly in variant `v` (no chance in the
+    /// stratum, or the stratum cannot affect what it measures), or `v` lacks the input.
+    pub fn exact(&self, models: &[&Model], u: usize, v: usize, m: Metric) -> bool {
+        let Some(h) = self.inputs[u][v] else {
+            return true;
+        };
+        let est = &self.variants[v];
+        let of_kind = |service: bool| {
+            move |k: &NodeKind| {
+                if service {
+                    matches!(k, NodeKind::Service { .. })
+                } else {
+                    matches!(k, NodeKind::Customer { .. })
+                }
+            }
+        };
+        match m {
+            Metric::Outage => est.deterministic[h] || !est.can_affect(h, of_kind(true), models[v]),
+            Metric::CustomerOutage => {
+                est.deterministic[h] || !est.can_affect(h, of_kind(false), models[v])
+            }
+            Metric::Unavailable(i) | Metric::Downtime(i) | Metric::LostService(i) => {
+                self.nodes[v][i].map_or(true, |j| est.exact(h, j))
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The rounds of a run by strata: the probe, and rounds of runs per input, each spread over
+//! the workers and merged in a fixed order.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+
+use rand::RngCore;
+
+use super::{Paired, MIN_RUNS};
+use crate::engine::{Change, Observer, Phase, Simulation, Unobserved};
+use crate::error::Error;
+use crate::model::{Model, NodeId};
+use crate::montecarlo::{in_parallel, Plan};
+use crate::sampling::{downstream, stratum_rng};
+use crate::stats::Accumulator;
+use crate::time::SimTime;
+
+/// Runs of one input: (input, first run, end run).
+pub(super) type Job = (usize, u64, u64);
+
+/// A generator that counts the draws made from it.
+struct Counting<R> {
+    inner: R,
+    draws: u64,
+}
+
+impl<R: RngCore> RngCore for Counting<R> {
+    fn next_u32(&mut self) -> u32 {
+        self.draws += 1;
+        self.inner.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.draws += 1;
+        self.inner.next_u64()
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.draws += 1;
+        self.inner.fill_bytes(dst)
+    }
+}
+
+/// Collects the subsystems that had a cell stop (fall below its minimum) in a run.
+struct Stopped(Vec<bool>);
+
+impl Observer for Stopped {
+    fn observe(&mut self, _: SimTime, node: NodeId, change: Change) {
+        if let Change::Phase {
+            to: Phase::Down, ..
+        } = change
+        {
+            self.0[node.index()] = true;
+        }
+    }
+}
+
+/// What one input's runs did in every variant, on one worker.
+struct Seen {
+    accs: Vec<Option<Accumulator>>,
+    cross: Vec<Vec<[f64; 3]>>,
+    runs: u64,
+    /// From the probe: per variant, whether the run drew, and which subsystems stopped.
+    probe: Vec<Option<(bool, Vec<bool>)>>,
+}
+
+/// One worker: a simulator per variant and what it saw per input.
+struct Worker<'m> {
+    sims: Vec<Simulation<'m>>,
+    seen: BTreeMap<usize, Seen>,
+    values: Vec<f64>,
+    first: Vec<f64>,
+}
+
+/// The shared settings of the rounds.
+pub(super) struct Rounds<'a, 'm> {
+    pub models: &'a [&'m Model],
+    pub options: super::Options,
+    pub progress: &'a mut dyn FnMut(u64, u64),
+    pub stop: &'a AtomicBool,
+}
+
+impl Rounds<'_, '_> {
+    /// Run 0 of every input: settles the deterministic strata and what each can affect.
+    pub fn probe(&mut self, p: &mut Paired, planned: u64) -> Result<(), Error> {
+        let jobs: Vec<Job> = (0..p.inputs.len()).map(|u| (u, 0, 1)).collect();
+        let seen = self.execute(p, &jobs, true, planned)?;
+        let mut sets: Vec<BTreeMap<Vec<bool>, usize>> = vec![BTreeMap::new(); self.models.len()];
+        for (u, s) in seen {
+            for (v, probe) in s.probe.into_iter().enumerate() {
+                let (Some(h), Some((drew, stopped))) = (p.inputs[u][v], probe) else {
+                    continue;
+                };
+                let est = &mut p.variants[v];
+                est.deterministic[h] = !drew;
+                let stratum = &est.strata.strata[h];
+                let set = if stratum.fixed_removal {
+                    downstream(self.models[v], &stopped)
+                } else {
+                    est.strata.reaches[stratum.reach].clone()
+                };
+                let next = sets[v].len();
+                est.affected[h] = *sets[v].entry(set).or_insert(next);
+            }
+        }
+        for (est, sets) in p.variants.iter_mut().zip(sets) {
+            est.affected_sets = vec![Vec::new(); sets.len()];
+            for (set, i) in sets {
+                est.affected_sets[i] = set;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `jobs` in every variant and adds them to `p`.
+    pub fn round(&mut self, p: &mut Paired, jobs: &[Job]) -> Result<(), Error> {
+        let planned = p.runs() + jobs.iter().map(|&(_, a, b)| b - a).sum::<u64>();
+        self.execute(p, jobs, false, planned)?;
+        Ok(())
+    }
+
+    fn execute(
+        &mut self,
+        p: &mut Paired,
+        jobs: &[Job],
+        probing: bool,
+        planned: u64,
+    ) -> Result<BTreeMap<usize, Seen>, Error> {
+        let mut ends = Vec::with_capacity(jobs.len());
+        let mut total = 0u64;
+        for &(_, a, b) in jobs {
+            total += b - a;
+            ends.push(total);
+        }
+        let (models, options) = (self.models, self.options);
+        let shared: &Paired = p;
+        let done = shared.runs();
+        let plan = Plan {
+            runs: total,
+            seed: options.seed,
+            threads: options.threads,
+        };
+        let progress = &mut *self.progress;
+        let workers = in_parallel(
+            plan,
+            || Worker {
+                sims: models.iter().map(|m| Simulation::new(m)).collect(),
+                seen: BTreeMap::new(),
+                values: Vec::new(),
+                first: Vec::new(),
+            },
+            |w: &mut Worker, runs| {
+                for g in runs {
+                    let j = ends.partition_point(|&e| e <= g);
+                    let (u, first, end) = jobs[j];
+                    let r = first + g - (ends[j] - (end - first));
+                    one(w, shared, models, (u, r), probing, options.seed);
+                }
+            },
+            |_, runs| {
+                progress(done + runs.end, planned);
+                Ok(())
+            },
+            self.stop,
+        )?;
+        let mut all: BTreeMap<usize, Seen> = BTreeMap::new();
+        for w in workers {
+            for (u, s) in w.seen {
+                p.runs[u] += s.runs;
+                for (v, acc) in s.accs.iter().enumerate() {
+                    if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
+                        p.variants[v].results[h].merge(acc);
+                    }
+                    for (a, b) in p.cross[u][v].iter_mut().zip(&s.cross[v]) {
+                        for k in 0..3 {
+                            a[k] += b[k];
+                        }
+                    }
+                }
+                all.insert(u, s);
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Run `r` of input `u` in every variant that has it, on the same stream.
+fn one(
+    w: &mut Worker,
+    p: &Paired,
+    models: &[&Model],
+    (u, r): (usize, u64),
+    probing: bool,
+    seed: u64,
+) {
+    let variants = models.len();
+    let metrics = p.metrics.len();
+    let seen = w.seen.entry(u).or_insert_with(|| Seen {
+        accs: vec![None; variants],
+        cross: vec![vec![[0.0; 3]; metrics]; variants],
+        runs: 0,
+        probe: vec![None; variants],
+    });
+    seen.runs += 1;
+    w.first.clear();
+    for (v, model) in models.iter().enumerate() {
+        let Some(h) = p.inputs[u][v] else {
+            continue;
+        };
+        let s = &p.variants[v].strata.strata[h];
+        let mut rng = Counting {
+            inner: stratum_rng(seed, s.key, r),
+            draws: 0,
+        };
+        let sim = &mut w.sims[v];
+        let outcome = if probing {
+            let mut stopped = Stopped(vec![false; model.nodes.len()]);
+            let o = sim.run_fated(s.count.count, s.selector, s.fates, &mut rng, &mut stopped);
+            seen.probe[v] = Some((rng.draws > 0, stopped.0));
+            o
+        } else {
+            sim.run_fated(
+                s.count.count,
+                s.selector,
+                s.fates,
+                &mut rng,
+                &mut Unobserved,
+            )
+        };
+        seen.accs[v]
+            .get_or_insert_with(|| Accumulator::new(model))
+            .record(model, outcome);
+        p.values(v, outcome, &mut w.values);
+        if v == 0 {
+            w.first.clone_from(&w.values);
+        }
+        if v > 0 && p.inputs[u][0].is_some() {
+            for ((c, a), y) in seen.cross[v].iter_mut().zip(&w.values).zip(&w.first) {
+                let delta = a - y;
+                c[0] += delta;
+                c[1] += delta * delta;
+                c[2] += delta * y;
+            }
+        }
+    }
+}
+
+/// Half the budget in proportion to the inputs' probabilities (the largest over the
+/// variants), at least [`MIN_RUNS`] runs for every input with chance in some variant.
+pub(super) fn proportional(p: &Paired, budget: u64) -> Vec<Job> {
+    let weight = |u: usize| -> Option<f64> {
+        let mut random = false;
+        let mut w = 0.0f64;
+        for (v, h) in p.inputs[u].iter().enumerate() {
+            if let Some(h) = *h {
+                let est = &p.variants[v];
+                random |= !est.deterministic[h];
+                w = w.max(est.strata.strata[h].probability);
+            }
+        }
+        random.then_some(w)
+    };
+    let total: f64 = (0..p.inputs.len()).filter_map(weight).sum();
+    (0..p.inputs.len())
+        .filter_map(|u| {
+            let w = weight(u)?;
+            let share = (budget as f64 * w / total).floor() as u64;
+            Some((u, p.runs[u], share.max(MIN_RUNS)))
+        })
+        .filter(|&(_, a, b)| b > a)
+        .collect()
+}
+
+/// The rest of the budget by Neyman allocation, averaged over variants and nodes.
+pub(super) fn neyman(models: &[&Model], p: &Paired, budget: u64) -> Vec<Job> {
+    let n = p.inputs.len();
+    let mut share = vec![0.0f64; n];
+    let mut parts = 0usize;
+    for (v, model) in models.iter().enumerate() {
+        let est = &p.variants[v];
+        for (id, _) in model.reported() {
+            let mut score = vec![0.0f64; n];
+            for (u, input) in p.inputs.iter().enumerate() {
+                let Some(h) = input[v] else { continue };
+                if est.exact(h, id.index()) {
+                    continue;
+                }
+                let acc = &est.results[h];
+                // Laplace-smoothed share of runs in which the node lost traffic.
+                let impacted = acc.nodes[id.index()].impacted_runs as f64;
+                let q = (impacted + 1.0) / (acc.runs as f64 + 2.0);
+                score[u] = est.strata.strata[h].probability * (q * (1.0 - q)).sqrt();
+            }
+            let sum: f64 = score.iter().sum();
+            if sum > 0.0 {
+                parts += 1;
+                for u in 0..n {
+                    share[u] += score[u] / sum;
+                }
+            }
+        }
+    }
+    if parts == 0 {
+        return Vec::new();
+    }
+    (0..n)
+        .filter_map(|u| {
+            let add = (budget as f64 * share[u] / parts as f64).floor() as u64;
+            (add > 0).then_some((u, p.runs[u], p.runs[u] + add))
+        })
+        .collect()
+}
