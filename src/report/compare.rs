@@ -166,7 +166,13 @@ fn difference(models: &[&Model], p: &Paired, v: usize, m: Metric) -> Difference 
         // Σz and Σz² of the per-run z = wa·a − wb·b = wa·δ + (wa − wb)·b, with δ = a − b.
         let (sum, sum_sq) = match (input[v], input[0]) {
             (Some(_), Some(_)) => {
+                let unit = Paired::unit(m);
                 let [f, dd, e] = p.cross[u][v][metric];
+                let (f, dd, e) = (
+                    f as f64 * unit,
+                    dd as f64 * unit * unit,
+                    e as f64 * unit * unit,
+                );
                 let dw = wa - wb;
                 (
                     wa * f + dw * sb,

@@ -35,9 +35,10 @@ pub struct Paired {
     /// Per variant, per node of the first variant: the node of the same name.
     pub nodes: Vec<Vec<Option<usize>>>,
     /// Per input, per variant, per metric: over the paired runs, with δ the variant's
-    /// value minus the first's and y the first's, [Σδ, Σδ², Σδ·y]. Exactly zero for a
-    /// variant identical to the first.
-    pub cross: Vec<Vec<Vec<[f64; 3]>>>,
+    /// value minus the first's and y the first's (whole milliseconds, or 0 and 1),
+    /// [Σδ, Σδ², Σδ·y], exactly: the same on any thread count, and zero for a variant
+    /// identical to the first.
+    pub cross: Vec<Vec<Vec<[i128; 3]>>>,
     /// Per input: runs done (the same in every variant that has it).
     pub runs: Vec<u64>,
 }
@@ -77,7 +78,7 @@ impl Paired {
             .collect();
         let m = metrics.len();
         Paired {
-            cross: vec![vec![vec![[0.0; 3]; m]; variants.len()]; inputs.len()],
+            cross: vec![vec![vec![[0; 3]; m]; variants.len()]; inputs.len()],
             runs: vec![0; inputs.len()],
             variants,
             inputs,
@@ -91,19 +92,28 @@ impl Paired {
         self.runs.iter().sum()
     }
 
-    /// The metrics' values in one run of variant `v`, into `out`.
-    pub(super) fn values(&self, v: usize, o: &Outcome, out: &mut Vec<f64>) {
+    /// The metrics' values in one run of variant `v`, into `out`: 0 or 1 for events,
+    /// milliseconds for times.
+    pub(super) fn values(&self, v: usize, o: &Outcome, out: &mut Vec<i128>) {
         out.clear();
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         for m in &self.metrics {
             let node = |i: usize| self.nodes[v][i].map(|j| &o.nodes[j]);
+            let ms = |d: crate::time::SimDuration| i128::from(d.as_millis());
             out.push(match *m {
-                Metric::Outage => flag(o.outage),
-                Metric::CustomerOutage => flag(o.customer_outage),
-                Metric::Unavailable(i) => node(i).map_or(0.0, |n| flag(n.down_at.is_some())),
-                Metric::Downtime(i) => node(i).map_or(0.0, |n| n.downtime.as_secs_f64()),
-                Metric::LostService(i) => node(i).map_or(0.0, |n| n.lost_service.as_secs_f64()),
+                Metric::Outage => i128::from(o.outage),
+                Metric::CustomerOutage => i128::from(o.customer_outage),
+                Metric::Unavailable(i) => node(i).map_or(0, |n| i128::from(n.down_at.is_some())),
+                Metric::Downtime(i) => node(i).map_or(0, |n| ms(n.downtime)),
+                Metric::LostService(i) => node(i).map_or(0, |n| ms(n.lost_service)),
             });
+        }
+    }
+
+    /// What one unit of metric `m`'s values is in the units reported: seconds for times.
+    pub fn unit(m: Metric) -> f64 {
+        match m {
+            Metric::Downtime(_) | Metric::LostService(_) => 1e-3,
+            _ => 1.0,
         }
     }
 

@@ -56,7 +56,7 @@ impl Observer for Stopped {
 /// What one input's runs did in every variant, on one worker.
 struct Seen {
     accs: Vec<Option<Accumulator>>,
-    cross: Vec<Vec<[f64; 3]>>,
+    cross: Vec<Vec<[i128; 3]>>,
     runs: u64,
     /// From the probe: per variant, whether the run drew, and which subsystems stopped.
     probe: Vec<Option<(bool, Vec<bool>)>>,
@@ -66,8 +66,8 @@ struct Seen {
 struct Worker<'m> {
     sims: Vec<Simulation<'m>>,
     seen: BTreeMap<usize, Seen>,
-    values: Vec<f64>,
-    first: Vec<f64>,
+    values: Vec<i128>,
+    first: Vec<i128>,
 }
 
 /// The shared settings of the rounds.
@@ -195,7 +195,7 @@ fn one(
     let metrics = p.metrics.len();
     let seen = w.seen.entry(u).or_insert_with(|| Seen {
         accs: vec![None; variants],
-        cross: vec![vec![[0.0; 3]; metrics]; variants],
+        cross: vec![vec![[0; 3]; metrics]; variants],
         runs: 0,
         probe: vec![None; variants],
     });
