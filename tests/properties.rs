@@ -1054,7 +1054,7 @@ fn check_model(spec: &Spec, model: &Model, text: &str) -> Result<(), TestCaseErr
     for (j, v) in spec.svcs.iter().enumerate() {
         let id = model.find(&format!("v{j}")).unwrap();
         let node = model.node(id);
-        let NodeKind::Service { backlog } = &node.kind else {
+        let NodeKind::Service { backlog, .. } = &node.kind else {
             return Err(TestCaseError::fail(format!(
                 "v{j} is not a service\n{text}"
             )));
@@ -1777,6 +1777,7 @@ fn check_backlogs(
     for (id, node) in model.reported() {
         let NodeKind::Service {
             backlog: Some(backlog),
+            ..
         } = &node.kind
         else {
             continue;
@@ -1956,7 +1957,12 @@ fn expected_health(model: &Model, id: NodeId, t: SimTime, seen: &Seen, end: bool
         }
     }
     match (&node.kind, seen.draining[i]) {
-        (NodeKind::Service { backlog: Some(_) }, Some(until)) if h != Health::Down => {
+        (
+            NodeKind::Service {
+                backlog: Some(_), ..
+            },
+            Some(until),
+        ) if h != Health::Down => {
             if until > t {
                 vec![h.min(Health::Partial)]
             } else if until == t && !end {
@@ -2461,8 +2467,13 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
             }
             Change::Draining { until } => {
                 prop_assert!(
-                    matches!(model.node(id).kind, NodeKind::Service { backlog: Some(_) })
-                        && until >= t
+                    matches!(
+                        model.node(id).kind,
+                        NodeKind::Service {
+                            backlog: Some(_),
+                            ..
+                        }
+                    ) && until >= t
                         && !matches!(seen.draining[i], Some(u) if u > t),
                     "{} drains until {:?} at {:?} (draining until {:?}); {}",
                     name(id),

@@ -55,6 +55,8 @@ pub struct Outcome {
     pub servers_removed: u64,
     /// Whether any service lost traffic (fully or in part).
     pub outage: bool,
+    /// Whether any customer-facing (not internal) service lost traffic.
+    pub facing_outage: bool,
     /// Whether any customer lost traffic.
     pub customer_outage: bool,
     /// The largest share of any service's traffic not served at some time, in millionths.
@@ -535,7 +537,10 @@ impl<'m> Simulation<'m> {
                 }
                 _ => {}
             }
-            if let NodeKind::Service { backlog: Some(b) } = &node.kind {
+            if let NodeKind::Service {
+                backlog: Some(b), ..
+            } = &node.kind
+            {
                 health = self.drain(now, id, b, health, served, obs);
             }
             let st = &self.state[id.0];
@@ -737,7 +742,10 @@ impl<'m> Simulation<'m> {
         out.min_served = out.min_served.min(served);
         if losing {
             match node.kind {
-                NodeKind::Service { .. } => self.outcome.outage = true,
+                NodeKind::Service { internal, .. } => {
+                    self.outcome.outage = true;
+                    self.outcome.facing_outage |= !internal;
+                }
                 NodeKind::Customer { .. } => self.outcome.customer_outage = true,
                 _ => {}
             }

@@ -108,7 +108,13 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
         writeln!(
             w,
             "  {:node_width$}  {}",
-            "some service",
+            "customer-facing",
+            probability(&d.facing_outage_probability)
+        )?;
+        writeln!(
+            w,
+            "  {:node_width$}  {}",
+            "any service",
             probability(&d.outage_probability)
         )?;
         let mut reductions = vec![];

@@ -42,13 +42,15 @@ pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
                     s.servers, s.min_servers, s.serve_servers, s.parallelism, s.boot
                 )
             }
-            NodeKind::Service { backlog: Some(b) } => {
+            NodeKind::Service {
+                backlog: Some(b), ..
+            } => {
                 format!(
                     "backlog drains with {:.0}% spare capacity",
                     b.headroom * 100.0
                 )
             }
-            NodeKind::Service { backlog: None } => String::new(),
+            NodeKind::Service { backlog: None, .. } => String::new(),
             NodeKind::Customer { failover } => {
                 format!(
                     "fails over after detection ({}) and switch ({})",

@@ -77,13 +77,18 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
     writeln!(w, "per command:")?;
     writeln!(
         w,
-        "  some service loses traffic   {}",
+        "  a customer-facing service loses traffic  {}",
+        probability(&r.facing_outage_probability)
+    )?;
+    writeln!(
+        w,
+        "  any service, internal ones too           {}",
         probability(&r.outage_probability)
     )?;
     if r.nodes.values().any(|n| n.kind == "customer") {
         writeln!(
             w,
-            "  some customer loses traffic  {}",
+            "  a customer's application                 {}",
             probability(&r.customer_outage_probability)
         )?;
     }
@@ -105,16 +110,24 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             probability(&n.unavailable_probability)
         )?;
     }
-    // The inputs behind the unavailability of the node that is down longest per command.
-    let worst = r
-        .nodes
-        .iter()
-        .filter(|(_, n)| !n.causes.is_empty())
-        .max_by(|a, b| {
-            a.1.expected_downtime_s
-                .estimate
-                .total_cmp(&b.1.expected_downtime_s.estimate)
-        });
+    // The inputs behind the unavailability of the customer-facing service down longest
+    // per command (of any node if no such service ever is).
+    let facing = |n: &&crate::report::StrataNode| n.kind == "service" && !n.internal;
+    let candidates = |only_facing: bool| {
+        r.nodes
+            .iter()
+            .filter(move |(_, n)| !n.causes.is_empty() && (!only_facing || facing(n)))
+    };
+    let pool: Vec<_> = if candidates(true).next().is_some() {
+        candidates(true).collect()
+    } else {
+        candidates(false).collect()
+    };
+    let worst = pool.into_iter().max_by(|a, b| {
+        a.1.expected_downtime_s
+            .estimate
+            .total_cmp(&b.1.expected_downtime_s.estimate)
+    });
     if let Some((name, n)) = worst {
         writeln!(w)?;
         writeln!(

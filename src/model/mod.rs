@@ -103,6 +103,8 @@ pub enum NodeKind {
     Service {
         /// Work that piles up while it is unavailable, drained afterwards.
         backlog: Option<Backlog>,
+        /// Internal (billing, metering): its outages are not customer-facing.
+        internal: bool,
     },
     /// A customer's application: uses one of `needs_any` at a time and fails over to
     /// another after a detection and a switch delay. Reported apart from the provider's

@@ -38,6 +38,8 @@ pub struct CompareReport {
 pub struct Differences {
     /// The variant compared with.
     pub against: String,
+    /// In the probability that some customer-facing service loses traffic.
+    pub facing_outage_probability: Difference,
     /// In the probability that some service loses traffic.
     pub outage_probability: Difference,
     /// In the probability that some customer loses traffic.
@@ -96,6 +98,7 @@ impl CompareReport {
                     .collect();
                 let d = Differences {
                     against: names[0].clone(),
+                    facing_outage_probability: diff(Metric::FacingOutage),
                     outage_probability: diff(Metric::Outage),
                     customer_outage_probability: diff(Metric::CustomerOutage),
                     nodes,
@@ -119,6 +122,7 @@ fn sums(p: &Paired, v: usize, acc: &Accumulator, m: Metric) -> (f64, f64) {
     let count = |c: u64| (c as f64, c as f64);
     let node = |i: usize| p.nodes[v][i].map(|j| &acc.nodes[j]);
     match m {
+        Metric::FacingOutage => count(acc.facing_outages),
         Metric::Outage => count(acc.outages),
         Metric::CustomerOutage => count(acc.customer_outages),
         Metric::Unavailable(i) => node(i).map_or((0.0, 0.0), |n| count(n.down_runs)),
@@ -199,7 +203,9 @@ fn difference(models: &[&Model], p: &Paired, v: usize, m: Metric) -> Difference 
         .map(|e| e.strata.left_out)
         .fold(0.0, f64::max);
     let (range, top) = match m {
-        Metric::Outage | Metric::CustomerOutage | Metric::Unavailable(_) => (1.0, 1.0),
+        Metric::FacingOutage | Metric::Outage | Metric::CustomerOutage | Metric::Unavailable(_) => {
+            (1.0, 1.0)
+        }
         _ => {
             let horizon = models
                 .iter()

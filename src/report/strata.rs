@@ -33,7 +33,10 @@ pub struct StrataReport {
     pub horizon_s: f64,
     /// The inputs enumerated.
     pub strata: StrataSummary,
-    /// Probability per command that some service lost traffic.
+    /// Probability per command that some customer-facing service (one not marked
+    /// `internal`) lost traffic: the outage users see.
+    pub facing_outage_probability: Interval,
+    /// Probability per command that some service, internal ones included, lost traffic.
     pub outage_probability: Interval,
     /// Probability per command that some customer lost traffic.
     pub customer_outage_probability: Interval,
@@ -69,6 +72,8 @@ pub struct Interval {
 pub struct StrataNode {
     /// `subsystem`, `service` or `customer`.
     pub kind: &'static str,
+    /// An internal service (its outages are not customer-facing).
+    pub internal: bool,
     /// Probability per command that it lost some traffic.
     pub impacted_probability: Interval,
     /// Probability per command that it became fully unavailable.
@@ -139,8 +144,18 @@ impl StrataReport {
             move |h: usize| est.deterministic[h] || !est.can_affect(h, kind, model)
         };
         let service = unless(|k| matches!(k, NodeKind::Service { .. }));
+        let facing = unless(|k| {
+            matches!(
+                k,
+                NodeKind::Service {
+                    internal: false,
+                    ..
+                }
+            )
+        });
         let customer = unless(|k| matches!(k, NodeKind::Customer { .. }));
         let outage = parts(&|a| count(a.outages), &service);
+        let facing = parts(&|a| count(a.facing_outages), &facing);
         let customer = parts(&|a| count(a.customer_outages), &customer);
         let horizon = model.horizon.as_secs_f64();
         let nodes = model
@@ -154,6 +169,7 @@ impl StrataReport {
                 let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
                 let report = StrataNode {
                     kind: node.kind.label(),
+                    internal: matches!(node.kind, NodeKind::Service { internal: true, .. }),
                     impacted_probability: combine::proportion(&impacted, left).into(),
                     unavailable_probability: combine::proportion(&down, left).into(),
                     downtime_given_unavailable_s: combine::conditional_mean(&downtime, &down)
@@ -179,6 +195,7 @@ impl StrataReport {
                 max_keystroke_errors: strata.max_errors,
                 left_out_probability: left,
             },
+            facing_outage_probability: combine::proportion(&facing, left).into(),
             outage_probability: combine::proportion(&outage, left).into(),
             customer_outage_probability: combine::proportion(&customer, left).into(),
             nodes,

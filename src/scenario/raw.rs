@@ -94,6 +94,8 @@ pub(crate) struct RawService {
     #[serde(default)]
     pub needs_any: Vec<Spanned<String>>,
     pub backlog: Option<RawBacklog>,
+    #[serde(default)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -130,6 +130,8 @@ pub struct Accumulator {
     pub outages: u64,
     /// Runs in which some customer lost traffic.
     pub customer_outages: u64,
+    /// Runs in which some customer-facing (not internal) service lost traffic.
+    pub facing_outages: u64,
     /// What the safeguards did.
     pub safeguards: SafeguardTally,
     /// Largest share of a service's traffic lost at some time, in millionths, per run.
@@ -166,6 +168,7 @@ impl Accumulator {
         self.runs += 1;
         self.outages += u64::from(o.outage);
         self.customer_outages += u64::from(o.customer_outage);
+        self.facing_outages += u64::from(o.facing_outage);
         self.blast_radius.record(u64::from(o.blast_radius));
         let (did, sg) = (&o.interventions, &mut self.safeguards);
         sg.declined += u64::from(did.declined);
@@ -214,6 +217,7 @@ impl Accumulator {
         self.quiet += other.quiet;
         self.outages += other.outages;
         self.customer_outages += other.customer_outages;
+        self.facing_outages += other.facing_outages;
         self.blast_radius.merge(&other.blast_radius);
         let (a, b) = (&mut self.safeguards, &other.safeguards);
         a.declined += b.declined;

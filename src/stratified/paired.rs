@@ -10,6 +10,8 @@ use crate::model::{Model, NodeKind};
 /// A quantity compared between variants, one value per run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
+    /// 1 if some customer-facing service lost traffic.
+    FacingOutage,
     /// 1 if some service lost traffic.
     Outage,
     /// 1 if some customer lost traffic.
@@ -57,7 +59,7 @@ impl Paired {
             }
         }
         let first = models[0];
-        let mut metrics = vec![Metric::Outage, Metric::CustomerOutage];
+        let mut metrics = vec![Metric::FacingOutage, Metric::Outage, Metric::CustomerOutage];
         for (id, _) in first.reported() {
             let i = id.index();
             metrics.extend([
@@ -100,6 +102,7 @@ impl Paired {
             let node = |i: usize| self.nodes[v][i].map(|j| &o.nodes[j]);
             let ms = |d: crate::time::SimDuration| i128::from(d.as_millis());
             out.push(match *m {
+                Metric::FacingOutage => i128::from(o.facing_outage),
                 Metric::Outage => i128::from(o.outage),
                 Metric::CustomerOutage => i128::from(o.customer_outage),
                 Metric::Unavailable(i) => node(i).map_or(0, |n| i128::from(n.down_at.is_some())),
@@ -134,6 +137,18 @@ impl Paired {
             }
         };
         match m {
+            Metric::FacingOutage => {
+                let facing = |k: &NodeKind| {
+                    matches!(
+                        k,
+                        NodeKind::Service {
+                            internal: false,
+                            ..
+                        }
+                    )
+                };
+                est.deterministic[h] || !est.can_affect(h, facing, models[v])
+            }
             Metric::Outage => est.deterministic[h] || !est.can_affect(h, of_kind(true), models[v]),
             Metric::CustomerOutage => {
                 est.deterministic[h] || !est.can_affect(h, of_kind(false), models[v])

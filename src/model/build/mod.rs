@@ -228,7 +228,10 @@ impl Checker<'_> {
             nodes.push(Node {
                 name: name.get_ref().clone(),
                 description: s.description.clone().unwrap_or_default(),
-                kind: NodeKind::Service { backlog },
+                kind: NodeKind::Service {
+                    backlog,
+                    internal: s.internal,
+                },
                 needs: deps.0,
                 needs_any: deps.1,
                 restart_after: Vec::new(),
