@@ -19,6 +19,7 @@ pub mod export;
 pub mod model;
 pub mod montecarlo;
 pub mod operations;
+pub mod planning;
 pub mod report;
 pub mod safeguard;
 pub mod sampling;

@@ -167,3 +167,108 @@ fn compare_rejects_what_it_cannot_compare() {
         "--max-errors",
     );
 }
+
+#[test]
+fn sweep_restart_age_makes_recovery_longer_on_common_random_numbers() {
+    let r = json(&[
+        "sweep",
+        "--vary",
+        "subsystems.index.validation.since_last_full_restart=0y..6y:2y",
+        "--runs",
+        "3000",
+    ]);
+    let points = r["points"].as_array().unwrap();
+    let values: Vec<&str> = points
+        .iter()
+        .map(|p| p["values"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["0y", "2y", "4y", "6y"]);
+    let given: Vec<f64> = points
+        .iter()
+        .map(|p| {
+            p["report"]["nodes"]["s3-get"]["downtime_given_unavailable_s"]["estimate"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    // Older metadata, longer validation: strictly longer every step ("long MTBF is a
+    // warning sign"), and the 6-year point is the 2017 scenario as shipped.
+    assert!(given.windows(2).all(|w| w[0] < w[1]), "{given:?}");
+    let base = json(&["run", "--method", "strata", "--runs", "3000"]);
+    let shipped = base["nodes"]["s3-get"]["downtime_given_unavailable_s"]["estimate"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(given[3], shipped);
+}
+
+#[test]
+fn budget_answers_with_the_first_value_that_meets_the_target() {
+    let r = json(&[
+        "budget",
+        "--vary",
+        "subsystems.index.restart.parallelism=20..240:20",
+        "--target",
+        "mean(s3-get) <= 2h 45m",
+        "--runs",
+        "3000",
+    ]);
+    let values = r["values"].as_array().unwrap();
+    let answer = r["answer"].as_str().expect("some value meets it");
+    let i = values.iter().position(|v| v["value"] == answer).unwrap();
+    assert_eq!(values[i]["verdict"], "meets");
+    let hi = values[i]["quantity"]["ci95"][1].as_f64().unwrap();
+    assert!(hi <= 2.0 * 3600.0 + 45.0 * 60.0, "{}", values[i]);
+    assert!(i > 0, "the first value tried already meets it");
+    assert_ne!(values[i - 1]["verdict"], "meets");
+    assert_eq!(r["monotone"], true);
+    // --largest on a target met only by small values: the largest of them.
+    let r = json(&[
+        "budget",
+        "--vary",
+        "subsystems.index.restart.parallelism=20..240:20",
+        "--target",
+        "mean(s3-get) >= 3h",
+        "--largest",
+        "--runs",
+        "3000",
+    ]);
+    assert_eq!(r["answer"], "20");
+}
+
+#[test]
+fn sweep_and_budget_reject_bad_ranges_and_targets_before_running() {
+    let vary = "subsystems.index.restart.parallelism=20..240:20";
+    rejected(
+        &[
+            "sweep",
+            "--vary",
+            "subsystems.index.restart.parallelism=240..20:20",
+        ],
+        "a range from a smaller value to a larger one",
+    );
+    rejected(
+        &[
+            "sweep",
+            "--vary",
+            "subsystems.index.restart.parallelism=20..240:0",
+        ],
+        "a step above 0",
+    );
+    rejected(
+        &["budget", "--vary", vary, "--target", "p99(s3-get) <= 1h"],
+        "QUANTITY one of facing, p(NODE), mean(NODE) or expected(NODE)",
+    );
+    rejected(
+        &["budget", "--vary", vary, "--target", "mean(nosuch) <= 1h"],
+        "a node of the scenario: billing, index",
+    );
+    rejected(
+        &[
+            "sweep",
+            "--vary",
+            "subsystems.index.restart.paralelism=1..2:1",
+        ],
+        "unknown key `paralelism`",
+    );
+    rejected(&["sweep", "--vary", vary, "--node", "nosuch"], "--node");
+}

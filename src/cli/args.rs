@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
+use crate::planning::{Target, Vary};
 use crate::scenario::{Set, DEFAULT};
 
 /// Replays typo-sized removal events through a model of infrastructure subsystems and
@@ -32,6 +33,12 @@ pub enum Command {
     /// Compare scenarios, or variants of one, on common random numbers: each one's results
     /// and its differences from the first, with paired intervals.
     Compare(CompareArgs),
+    /// Run a scenario at every value of a grid (`--vary`) on common random numbers: a
+    /// table of the results against the values.
+    Sweep(SweepArgs),
+    /// Find the smallest (or largest) value of `--vary` that meets `--target` with 95 %
+    /// confidence, on common random numbers.
+    Budget(BudgetArgs),
     /// Check a scenario file and print its dependency graph.
     Check {
         /// A scenario file or the name of a built-in scenario.
@@ -94,9 +101,64 @@ pub struct CompareArgs {
     /// Change a value in every scenario and variant, by its dotted path (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<Set>,
-    /// Runs per variant, by strata of the input (at least one per input, two per input
-    /// with chance left in it).
-    #[arg(long, default_value_t = 100_000)]
+    /// Runs, seed, threads and outputs.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// A value to vary, KEY=FROM..TO:STEP or KEY=FROM..TO:xFACTOR, units as in the file
+    /// (`subsystems.index.validation.since_last_full_restart=0y..6y:1y`). Several make a
+    /// grid.
+    #[arg(long, required = true, value_name = "KEY=FROM..TO:STEP")]
+    pub vary: Vec<Vary>,
+    /// The node whose results the table shows [default: the first customer-facing
+    /// service].
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Change a value at every point, by its dotted path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
+    /// Runs, seed, threads and outputs.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+}
+
+/// Arguments of `budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// The value to vary, KEY=FROM..TO:STEP or KEY=FROM..TO:xFACTOR.
+    #[arg(long, value_name = "KEY=FROM..TO:STEP")]
+    pub vary: Vary,
+    /// What must hold, with 95 % confidence: `facing`, `p(NODE)`, `mean(NODE)` or
+    /// `expected(NODE)`, then `<=` or `>=` and a bound (`"mean(s3-get) <= 1h"`).
+    #[arg(long)]
+    pub target: Target,
+    /// Find the largest value that meets the target (default: the smallest).
+    #[arg(long)]
+    pub largest: bool,
+    /// Change a value at every point, by its dotted path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
+    /// Runs, seed, threads and outputs.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+}
+
+/// What the planning commands share: how much to run, and where results go.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Runs per scenario, variant or point, by strata of the input (at least one per
+    /// input, two per input with chance left in it).
+    #[arg(long, default_value_t = 20_000)]
     pub runs: u64,
     /// Base seed; every variant draws the same numbers for the same input.
     #[arg(long, default_value_t = 1)]
@@ -107,10 +169,10 @@ pub struct CompareArgs {
     /// Keystroke errors enumerated per command.
     #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
     pub max_errors: u32,
-    /// Write one row per variant and node (results and differences) to this CSV file.
+    /// Write the results as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Write the comparison as JSON to this file.
+    /// Write the results as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// No progress bar and no timing on stderr.
@@ -118,12 +180,17 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
-impl CompareArgs {
-    /// Checks the values clap cannot, as for `run`.
-    pub fn threads(&self) -> Result<usize, Error> {
+impl EstimateArgs {
+    /// Checks the values clap cannot, as for `run`, and gives the options to run with.
+    pub fn options(&self) -> Result<crate::stratified::Options, Error> {
         check_count("--runs", self.runs)?;
         check_errors(self.max_errors)?;
-        threads(self.threads)
+        Ok(crate::stratified::Options {
+            runs: self.runs,
+            seed: self.seed,
+            threads: threads(self.threads)?,
+            max_errors: self.max_errors,
+        })
     }
 }
 

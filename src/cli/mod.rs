@@ -2,6 +2,7 @@
 //! only place that prints to the terminal.
 
 mod args;
+mod plan;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -13,20 +14,19 @@ use std::time::Instant;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-pub use args::{Cli, Command, CompareArgs, Method, OperateArgs, ReplayArgs, RunArgs};
+pub use args::{
+    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, Method, OperateArgs, ReplayArgs, RunArgs,
+    SweepArgs,
+};
 
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
-use crate::export::{
-    compare as compare_text, csv, csv::RunsCsv, graph, json, strata, text, timeline::Replay,
-    AtomicFile,
-};
+use crate::export::{csv::RunsCsv, graph, json, text, timeline::Replay, AtomicFile};
 use crate::model::Model;
 use crate::montecarlo::{self, run_rng, Plan};
 use crate::operations::{self, OperationsReport};
-use crate::report::{CompareReport, Report, StrataReport};
+use crate::report::Report;
 use crate::scenario::{self, BUILTINS};
-use crate::stratified;
 
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
@@ -55,7 +55,9 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Run(args) => run(&args, &mut out),
         Command::Replay(args) => replay(&args, &mut out),
         Command::Operate(args) => operate(&args, &mut out),
-        Command::Compare(args) => compare(&args, &mut out),
+        Command::Compare(args) => plan::compare(&args, &mut out),
+        Command::Sweep(args) => plan::sweep(&args, &mut out),
+        Command::Budget(args) => plan::budget(&args, &mut out),
         Command::Check { scenario } => check(&scenario, &mut out),
         Command::Scenarios => list(&mut out),
     };
@@ -73,7 +75,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load_with(&args.scenario, &args.sets)?;
     if args.method == Method::Strata {
-        return run_strata(args, &model, threads, out);
+        return plan::run_strata(args, &model, threads, out);
     }
     let plan = Plan {
         runs: args.runs,
@@ -126,163 +128,6 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         });
     }
     Ok(())
-}
-
-/// `run --method strata`: every distinct input with its exact probability.
-fn run_strata(
-    args: &RunArgs,
-    model: &Model,
-    threads: usize,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
-    let options = stratified::Options {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        max_errors: args.max_errors,
-    };
-    let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, args.quiet);
-    let started = Instant::now();
-    let est = stratified::run(
-        model,
-        options,
-        &mut |done, planned| {
-            bar.set_length(planned);
-            bar.set_position(done);
-        },
-        &stop,
-    )?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let report = StrataReport::new(model, &est, args.seed);
-    if let Some(path) = &args.csv {
-        AtomicFile::write_with(path, |w| csv::write_strata(w, model, &est))?;
-    }
-    if let Some(path) = &args.json {
-        AtomicFile::write_with(path, |w| json::write(w, &report))?;
-    }
-    strata::write_summary(out, &report).map_err(stdout_error)?;
-    if !args.quiet {
-        let runs = est.runs();
-        eprintln!(
-            "{runs} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s",
-            if threads == 1 { "" } else { "s" },
-            runs as f64 / elapsed,
-        );
-    }
-    if !est.complete {
-        return Err(Error::Interrupted {
-            done: est.runs(),
-            asked: args.runs,
-        });
-    }
-    Ok(())
-}
-
-/// `compare`: variants on common random numbers.
-fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let threads = args.threads()?;
-    let (models, names) = variants(args)?;
-    let options = stratified::Options {
-        runs: args.runs,
-        seed: args.seed,
-        threads,
-        max_errors: args.max_errors,
-    };
-    let refs: Vec<&Model> = models.iter().collect();
-    let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, args.quiet);
-    let started = Instant::now();
-    let paired = stratified::run_paired(
-        &refs,
-        options,
-        &mut |done, planned| {
-            bar.set_length(planned);
-            bar.set_position(done);
-        },
-        &stop,
-    )?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let report = CompareReport::new(&refs, &names, &paired, args.seed);
-    if let Some(path) = &args.csv {
-        AtomicFile::write_with(path, |w| csv::write_compare(w, &report))?;
-    }
-    if let Some(path) = &args.json {
-        AtomicFile::write_with(path, |w| json::write(w, &report))?;
-    }
-    compare_text::write(out, &report).map_err(stdout_error)?;
-    if !args.quiet {
-        eprintln!(
-            "{} runs per variant, {} variants, in {elapsed:.2} s on {threads} thread{}",
-            report.runs,
-            models.len(),
-            if threads == 1 { "" } else { "s" },
-        );
-    }
-    if !report.complete {
-        return Err(Error::Interrupted {
-            done: report.runs,
-            asked: args.runs,
-        });
-    }
-    Ok(())
-}
-
-/// The models `compare` runs and their names: each scenario, then each `--variant` of the
-/// first; a name already taken gets ` #2`, ` #3`…
-fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
-    let mut models = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut add = |model: Model, name: String, names: &mut Vec<String>| {
-        let mut unique = name.clone();
-        let mut k = 2;
-        while names.contains(&unique) {
-            unique = format!("{name} #{k}");
-            k += 1;
-        }
-        names.push(unique);
-        models.push(model);
-    };
-    for spec in &args.scenarios {
-        let model = scenario::load_with(spec, &args.sets)?;
-        let name = model.name.clone();
-        add(model, name, &mut names);
-    }
-    // Changes grouped by variant name, in the order the names first appear.
-    let mut groups: Vec<(String, Vec<scenario::Set>)> = Vec::new();
-    for variant in &args.variants {
-        let Some((name, change)) = variant.split_once(':').filter(|(n, _)| !n.is_empty()) else {
-            return Err(Error::InvalidOption {
-                option: "--variant",
-                value: variant.clone(),
-                expected: "NAME:KEY=VALUE, or NAME: for the scenario unchanged".into(),
-            });
-        };
-        let i = match groups.iter().position(|(n, _)| n == name) {
-            Some(i) => i,
-            None => {
-                groups.push((name.to_string(), args.sets.clone()));
-                groups.len() - 1
-            }
-        };
-        if !change.trim().is_empty() {
-            groups[i].1.push(change.parse()?);
-        }
-    }
-    for (name, sets) in groups {
-        let model = scenario::load_with(&args.scenarios[0], &sets)?;
-        add(model, name, &mut names);
-    }
-    if models.len() < 2 {
-        return Err(Error::InvalidOption {
-            option: "compare",
-            value: args.scenarios.join(" "),
-            expected: "two scenarios or more, or a scenario and --variant NAME KEY=VALUE...".into(),
-        });
-    }
-    Ok((models, names))
 }
 
 /// The per-run CSV, written to a temporary file and renamed into place when committed.

@@ -163,9 +163,8 @@ pub fn write_strata<W: Write + ?Sized>(
                 .map(|(id, _)| acc.nodes[id.index()].down_runs.to_string()),
         );
         row.extend(nodes.iter().map(|(id, _)| {
-            let t = &acc.nodes[id.index()].downtime;
-            t.mean()
-                .map_or(String::new(), |m| format!("{:.3}", m / 1e3))
+            let (sum, _) = acc.nodes[id.index()].downtime.seconds();
+            format!("{:.3}", sum / acc.runs.max(1) as f64)
         }));
         out.write_record(&row)?;
     }
@@ -226,6 +225,50 @@ pub fn write_compare<W: Write + ?Sized>(
             row.extend([num(e.estimate), num(e.ci95[0]), num(e.ci95[1])]);
             row.extend(diff(nd.map(|n| &n.unavailable_probability)));
             row.extend(diff(nd.map(|n| &n.expected_downtime_s)));
+            out.write_record(&row)?;
+        }
+    }
+    out.flush()
+}
+
+/// Writes a sweep, one row per point and node: the varied values, the node, its
+/// probability of becoming unavailable, its mean downtime when it does and its expected
+/// downtime per command, each with its interval.
+pub fn write_sweep<W: Write + ?Sized>(
+    w: &mut W,
+    r: &crate::planning::SweepReport,
+) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = r.varied.clone();
+    header.extend(
+        [
+            "node",
+            "p_unavailable",
+            "p_unavailable_lo",
+            "p_unavailable_hi",
+            "downtime_given_unavailable_s",
+            "downtime_given_unavailable_s_lo",
+            "downtime_given_unavailable_s_hi",
+            "expected_downtime_s",
+            "expected_downtime_s_lo",
+            "expected_downtime_s_hi",
+        ]
+        .map(String::from),
+    );
+    out.write_record(&header)?;
+    let num = |x: f64| format!("{x:e}");
+    for p in &r.points {
+        for (node, n) in &p.report.nodes {
+            let mut row = p.values.clone();
+            row.push(node.clone());
+            let u = &n.unavailable_probability;
+            row.extend([num(u.estimate), num(u.ci95[0]), num(u.ci95[1])]);
+            match &n.downtime_given_unavailable_s {
+                Some(d) => row.extend([num(d.estimate), num(d.ci95[0]), num(d.ci95[1])]),
+                None => row.extend(vec![String::new(); 3]),
+            }
+            let e = &n.expected_downtime_s;
+            row.extend([num(e.estimate), num(e.ci95[0]), num(e.ci95[1])]);
             out.write_record(&row)?;
         }
     }

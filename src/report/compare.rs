@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::strata::StrataReport;
 use crate::model::Model;
-use crate::stats::{Accumulator, Z95};
+use crate::stats::{StratumSums, Z95};
 use crate::stratified::{Metric, Paired};
 
 /// Variants compared on common random numbers.
@@ -118,7 +118,7 @@ impl CompareReport {
 }
 
 /// The sum and sum of squares of metric `m` over the runs in `acc` of variant `v`.
-fn sums(p: &Paired, v: usize, acc: &Accumulator, m: Metric) -> (f64, f64) {
+fn sums(p: &Paired, v: usize, acc: &StratumSums, m: Metric) -> (f64, f64) {
     let count = |c: u64| (c as f64, c as f64);
     let node = |i: usize| p.nodes[v][i].map(|j| &acc.nodes[j]);
     match m {
@@ -126,15 +126,8 @@ fn sums(p: &Paired, v: usize, acc: &Accumulator, m: Metric) -> (f64, f64) {
         Metric::Outage => count(acc.outages),
         Metric::CustomerOutage => count(acc.customer_outages),
         Metric::Unavailable(i) => node(i).map_or((0.0, 0.0), |n| count(n.down_runs)),
-        Metric::Downtime(i) => node(i).map_or((0.0, 0.0), |n| {
-            (n.downtime.sum() as f64 / 1e3, n.downtime.sum_sq() / 1e6)
-        }),
-        Metric::LostService(i) => node(i).map_or((0.0, 0.0), |n| {
-            (
-                n.lost_service.sum() as f64 / 1e3,
-                n.lost_service.sum_sq() / 1e6,
-            )
-        }),
+        Metric::Downtime(i) => node(i).map_or((0.0, 0.0), |n| n.downtime.seconds()),
+        Metric::LostService(i) => node(i).map_or((0.0, 0.0), |n| n.lost_service.seconds()),
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::model::{Model, NodeKind};
 use crate::safeguard::Fates;
 use crate::stats::strata::{self as combine, Part};
-use crate::stats::{Accumulator, Tally};
+use crate::stats::{StratumSums, Sum};
 use crate::stratified::Estimate;
 
 /// Causes listed per node.
@@ -120,7 +120,7 @@ impl StrataReport {
         let left = strata.left_out;
         // One part per stratum from what `value` makes of its runs, (sum, sum of squares),
         // known exactly where `exact` says.
-        let parts = |value: &dyn Fn(&Accumulator) -> (f64, f64),
+        let parts = |value: &dyn Fn(&StratumSums) -> (f64, f64),
                      exact: &dyn Fn(usize) -> bool|
          -> Vec<Part> {
             est.results
@@ -139,7 +139,7 @@ impl StrataReport {
                 .collect()
         };
         let count = |c: u64| (c as f64, c as f64);
-        let seconds = |t: &Tally| (t.sum() as f64 / 1e3, t.sum_sq() / 1e6);
+        let seconds = |t: &Sum| t.seconds();
         let unless = |kind: fn(&NodeKind) -> bool| {
             move |h: usize| est.deterministic[h] || !est.can_affect(h, kind, model)
         };

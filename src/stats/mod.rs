@@ -5,9 +5,11 @@
 mod histogram;
 mod interval;
 pub mod strata;
+mod sums;
 
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, Z95};
+pub use sums::{NodeSums, StratumSums, Sum, Wide};
 
 use crate::engine::Outcome;
 use crate::model::Model;
@@ -49,16 +51,6 @@ impl Tally {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.hist.is_empty()
-    }
-
-    /// Sum of the values.
-    pub fn sum(&self) -> u128 {
-        self.sum
-    }
-
-    /// Sum of the squares of the values, as a float.
-    pub fn sum_sq(&self) -> f64 {
-        self.sum_sq as f64
     }
 
     /// Exact mean, or `None` if empty.

@@ -1,5 +1,5 @@
 //! Monte Carlo by strata of the discrete input ([`Strata`]): every stratum is simulated on
-//! its own random streams and kept in its own [`Accumulator`], to be combined with its exact
+//! its own random streams and kept in its own [`StratumSums`], to be combined with its exact
 //! probability ([`crate::stats::strata`]). Several variants of a scenario can be run
 //! together ([`run_paired`]): the same input's run `r` then draws the same numbers in every
 //! variant (common random numbers), and the runs are paired for the differences.
@@ -30,7 +30,7 @@ pub use paired::{Metric, Paired};
 use crate::error::Error;
 use crate::model::{Model, NodeKind};
 use crate::sampling::Strata;
-use crate::stats::Accumulator;
+use crate::stats::StratumSums;
 
 /// Runs of every stratum with chance in it, at least: two, for a variance.
 pub const MIN_RUNS: u64 = 2;
@@ -53,8 +53,8 @@ pub struct Options {
 pub struct Estimate {
     /// The strata, with their probabilities.
     pub strata: Strata,
-    /// Per stratum: its runs' statistics (settled).
-    pub results: Vec<Accumulator>,
+    /// Per stratum: its runs' counts and sums.
+    pub results: Vec<StratumSums>,
     /// Per stratum: whether it has no chance in it (one run says all).
     pub deterministic: Vec<bool>,
     /// Per stratum: an index into `affected_sets`.
@@ -73,7 +73,7 @@ impl Estimate {
         let strata = Strata::new(model, max_errors);
         let n = strata.strata.len();
         Estimate {
-            results: vec![Accumulator::new(model); n],
+            results: vec![StratumSums::new(model); n],
             deterministic: vec![false; n],
             affected: vec![0; n],
             affected_sets: Vec::new(),
@@ -145,11 +145,8 @@ pub fn run_paired(
     let more = rounds::neyman(models, &p, left);
     run.round(&mut p, &more)?;
     let complete = !stop.load(Ordering::Relaxed);
-    for (est, model) in p.variants.iter_mut().zip(models) {
+    for est in &mut p.variants {
         est.complete = complete;
-        for acc in &mut est.results {
-            acc.settle(model);
-        }
     }
     Ok(p)
 }

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::model::{Model, NodeId};
 use crate::montecarlo::{in_parallel, Plan};
 use crate::sampling::{downstream, stratum_rng};
-use crate::stats::Accumulator;
+use crate::stats::StratumSums;
 use crate::time::SimTime;
 
 /// Runs of one input: (input, first run, end run).
@@ -55,7 +55,7 @@ impl Observer for Stopped {
 
 /// What one input's runs did in every variant, on one worker.
 struct Seen {
-    accs: Vec<Option<Accumulator>>,
+    accs: Vec<Option<StratumSums>>,
     cross: Vec<Vec<[i128; 3]>>,
     runs: u64,
     /// From the probe: per variant, whether the run drew, and which subsystems stopped.
@@ -226,7 +226,7 @@ fn one(
             )
         };
         seen.accs[v]
-            .get_or_insert_with(|| Accumulator::new(model))
+            .get_or_insert_with(|| StratumSums::new(model))
             .record(model, outcome);
         p.values(v, outcome, &mut w.values);
         if v == 0 {

@@ -1,0 +1,262 @@
+//! The commands that estimate by strata of the input: `run --method strata`, and the
+//! planning commands on common random numbers, `compare`, `sweep` and `budget`.
+
+use std::io::{self, Write};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::{progress_bar, stdout_error, stop_on_ctrl_c};
+use super::{BudgetArgs, CompareArgs, EstimateArgs, RunArgs, SweepArgs};
+use crate::error::Error;
+use crate::export::{compare as compare_text, csv, json, strata, sweep as sweep_text, AtomicFile};
+use crate::model::{Model, NodeKind};
+use crate::planning;
+use crate::report::{CompareReport, StrataReport};
+use crate::scenario;
+use crate::stratified;
+
+/// `run --method strata`: every distinct input with its exact probability.
+pub(super) fn run_strata(
+    args: &RunArgs,
+    model: &Model,
+    threads: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let options = stratified::Options {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+        max_errors: args.max_errors,
+    };
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar(args.runs, args.quiet);
+    let started = Instant::now();
+    let est = stratified::run(
+        model,
+        options,
+        &mut |done, planned| {
+            bar.set_length(planned);
+            bar.set_position(done);
+        },
+        &stop,
+    )?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let report = StrataReport::new(model, &est, args.seed);
+    if let Some(path) = &args.csv {
+        AtomicFile::write_with(path, |w| csv::write_strata(w, model, &est))?;
+    }
+    if let Some(path) = &args.json {
+        AtomicFile::write_with(path, |w| json::write(w, &report))?;
+    }
+    strata::write_summary(out, &report).map_err(stdout_error)?;
+    if !args.quiet {
+        let runs = est.runs();
+        eprintln!(
+            "{runs} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s",
+            if threads == 1 { "" } else { "s" },
+            runs as f64 / elapsed,
+        );
+    }
+    if !est.complete {
+        return Err(Error::Interrupted {
+            done: est.runs(),
+            asked: args.runs,
+        });
+    }
+    Ok(())
+}
+
+/// `compare`: variants on common random numbers.
+pub(super) fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let options = args.estimate.options()?;
+    let (models, names) = variants(args)?;
+    let refs: Vec<&Model> = models.iter().collect();
+    let paired = estimating(&args.estimate, |progress, stop| {
+        stratified::run_paired(&refs, options, progress, stop)
+    })?;
+    let report = CompareReport::new(&refs, &names, &paired, options.seed);
+    outputs(
+        &args.estimate,
+        |w| csv::write_compare(w, &report),
+        |w| json::write(w, &report),
+    )?;
+    compare_text::write(out, &report).map_err(stdout_error)?;
+    finished(&args.estimate, report.complete, report.runs)
+}
+
+/// `sweep`: a grid of values on common random numbers.
+pub(super) fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let options = args.estimate.options()?;
+    let node = chosen_node(&args.scenario, &args.sets, args.node.as_deref())?;
+    let report = estimating(&args.estimate, |progress, stop| {
+        planning::sweep(
+            &args.scenario,
+            &args.sets,
+            &args.vary,
+            options,
+            progress,
+            stop,
+        )
+    })?;
+    outputs(
+        &args.estimate,
+        |w| csv::write_sweep(w, &report),
+        |w| json::write(w, &report),
+    )?;
+    sweep_text::write_sweep(out, &report, &node).map_err(stdout_error)?;
+    finished(&args.estimate, report.complete, report.runs)
+}
+
+/// `budget`: the smallest (or largest) value that meets a target.
+pub(super) fn budget(args: &BudgetArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let options = args.estimate.options()?;
+    let asked = planning::Budget {
+        vary: args.vary.clone(),
+        target: args.target.clone(),
+        largest: args.largest,
+    };
+    let report = estimating(&args.estimate, |progress, stop| {
+        planning::budget(&args.scenario, &args.sets, &asked, options, progress, stop)
+    })?;
+    outputs(
+        &args.estimate,
+        |w| csv::write_sweep(w, &report.sweep),
+        |w| json::write(w, &report),
+    )?;
+    sweep_text::write_budget(out, &report).map_err(stdout_error)?;
+    finished(&args.estimate, report.sweep.complete, report.sweep.runs)
+}
+
+/// The node a sweep's table shows: the one asked for (which must be reported), else the
+/// first customer-facing service, else the first reported node.
+fn chosen_node(spec: &str, sets: &[scenario::Set], asked: Option<&str>) -> Result<String, Error> {
+    let model = scenario::load_with(spec, sets)?;
+    let names: Vec<&str> = model.reported().map(|(_, n)| n.name.as_str()).collect();
+    if let Some(asked) = asked {
+        if !names.contains(&asked) {
+            return Err(Error::InvalidOption {
+                option: "--node",
+                value: asked.to_string(),
+                expected: format!("a node of the scenario: {}", names.join(", ")),
+            });
+        }
+        return Ok(asked.to_string());
+    }
+    let facing = model.reported().find(|(_, n)| {
+        matches!(
+            n.kind,
+            NodeKind::Service {
+                internal: false,
+                ..
+            }
+        )
+    });
+    Ok(facing
+        .map(|(_, n)| n.name.clone())
+        .or_else(|| names.first().map(|n| n.to_string()))
+        .unwrap_or_default())
+}
+
+/// Runs `work` with a progress bar and Ctrl-C handling; says how long it took.
+fn estimating<T>(
+    args: &EstimateArgs,
+    work: impl FnOnce(&mut dyn FnMut(u64, u64), &AtomicBool) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let stop = stop_on_ctrl_c();
+    let bar = progress_bar(args.runs, args.quiet);
+    let started = Instant::now();
+    let result = work(
+        &mut |done, planned| {
+            bar.set_length(planned);
+            bar.set_position(done);
+        },
+        &stop,
+    );
+    bar.finish_and_clear();
+    if !args.quiet && result.is_ok() {
+        eprintln!("done in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    result
+}
+
+/// Writes the CSV and JSON files asked for.
+fn outputs(
+    args: &EstimateArgs,
+    csv: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    json: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    if let Some(path) = &args.csv {
+        AtomicFile::write_with(path, |w| csv(w))?;
+    }
+    if let Some(path) = &args.json {
+        AtomicFile::write_with(path, |w| json(w))?;
+    }
+    Ok(())
+}
+
+/// An error if a stop request cut the work short.
+fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result<(), Error> {
+    if complete {
+        return Ok(());
+    }
+    Err(Error::Interrupted {
+        done: runs,
+        asked: args.runs,
+    })
+}
+
+/// The models `compare` runs and their names: each scenario, then each `--variant` of the
+/// first; a name already taken gets ` #2`, ` #3`…
+fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
+    let mut models = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |model: Model, name: String, names: &mut Vec<String>| {
+        let mut unique = name.clone();
+        let mut k = 2;
+        while names.contains(&unique) {
+            unique = format!("{name} #{k}");
+            k += 1;
+        }
+        names.push(unique);
+        models.push(model);
+    };
+    for spec in &args.scenarios {
+        let model = scenario::load_with(spec, &args.sets)?;
+        let name = model.name.clone();
+        add(model, name, &mut names);
+    }
+    // Changes grouped by variant name, in the order the names first appear.
+    let mut groups: Vec<(String, Vec<scenario::Set>)> = Vec::new();
+    for variant in &args.variants {
+        let Some((name, change)) = variant.split_once(':').filter(|(n, _)| !n.is_empty()) else {
+            return Err(Error::InvalidOption {
+                option: "--variant",
+                value: variant.clone(),
+                expected: "NAME:KEY=VALUE, or NAME: for the scenario unchanged".into(),
+            });
+        };
+        let i = match groups.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                groups.push((name.to_string(), args.sets.clone()));
+                groups.len() - 1
+            }
+        };
+        if !change.trim().is_empty() {
+            groups[i].1.push(change.parse()?);
+        }
+    }
+    for (name, sets) in groups {
+        let model = scenario::load_with(&args.scenarios[0], &sets)?;
+        add(model, name, &mut names);
+    }
+    if models.len() < 2 {
+        return Err(Error::InvalidOption {
+            option: "compare",
+            value: args.scenarios.join(" "),
+            expected: "two scenarios or more, or a scenario and --variant NAME KEY=VALUE...".into(),
+        });
+    }
+    Ok((models, names))
+}

@@ -1,0 +1,240 @@
+//! Planning tools on common random numbers: a sweep runs a scenario at every point of a
+//! grid of varied values, a budget finds the smallest (or largest) value that meets a
+//! target. Every point is a variant of one [`run_paired`], so each input's run `r` draws
+//! the same numbers at every point: differences between points are the values' doing, not
+//! chance's, and the answer is the same every time.
+
+mod target;
+mod vary;
+
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+pub use target::{Quantity, Target, Verdict};
+pub use vary::{Vary, MAX_VALUES};
+
+use crate::error::Error;
+use crate::model::Model;
+use crate::report::{Interval, StrataReport};
+use crate::scenario::{self, Set};
+use crate::stratified::{run_paired, Options};
+
+/// Most points in a sweep's grid.
+pub const MAX_POINTS: usize = 400;
+
+/// The models of a grid: one per combination of the varied values, the first `--vary`
+/// changing slowest. Each is `spec` with `sets`, then the point's values.
+pub fn grid(
+    spec: &str,
+    sets: &[Set],
+    varies: &[Vary],
+) -> Result<(Vec<Model>, Vec<Vec<usize>>), Error> {
+    let points: usize = varies.iter().map(|v| v.values.len()).product();
+    if points > MAX_POINTS {
+        return Err(Error::InvalidOption {
+            option: "--vary",
+            value: format!("{points} points"),
+            expected: format!("a grid of at most {MAX_POINTS} points"),
+        });
+    }
+    let mut indices: Vec<Vec<usize>> = vec![Vec::new()];
+    for v in varies {
+        indices = indices
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..v.values.len()).map(move |i| {
+                    let mut p = prefix.clone();
+                    p.push(i);
+                    p
+                })
+            })
+            .collect();
+    }
+    let models = indices
+        .iter()
+        .map(|point| {
+            let mut all = sets.to_vec();
+            all.extend(point.iter().zip(varies).map(|(&i, v)| v.set(i)));
+            scenario::load_with(spec, &all)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((models, indices))
+}
+
+/// A sweep's results: each point's values and its results.
+#[derive(Clone, Debug, Serialize)]
+pub struct SweepReport {
+    /// `"strata, common random numbers"`.
+    pub method: &'static str,
+    /// Base seed.
+    pub seed: u64,
+    /// Runs per point.
+    pub runs: u64,
+    /// Whether every round ran to its end.
+    pub complete: bool,
+    /// The scenario varied (its origin, with the changes made to every point).
+    pub scenario: String,
+    /// The varied keys.
+    pub varied: Vec<String>,
+    /// Per point: its values (as set) and its results.
+    pub points: Vec<Point>,
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    /// The values of the varied keys, as set.
+    pub values: Vec<String>,
+    /// Its results.
+    pub report: StrataReport,
+}
+
+/// Runs every point of the grid of `varies` over `spec` on common random numbers.
+pub fn sweep(
+    spec: &str,
+    sets: &[Set],
+    varies: &[Vary],
+    options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<SweepReport, Error> {
+    let base = scenario::load_with(spec, sets)?.origin;
+    let (models, indices) = grid(spec, sets, varies)?;
+    let refs: Vec<&Model> = models.iter().collect();
+    let paired = run_paired(&refs, options, progress, stop)?;
+    let points = indices
+        .iter()
+        .zip(refs.iter().zip(&paired.variants))
+        .map(|(point, (m, est))| Point {
+            values: point
+                .iter()
+                .zip(varies)
+                .map(|(&i, v)| v.values[i].trim_matches('"').to_string())
+                .collect(),
+            report: StrataReport::new(m, est, options.seed),
+        })
+        .collect();
+    Ok(SweepReport {
+        method: "strata, common random numbers",
+        seed: options.seed,
+        runs: paired.runs(),
+        complete: paired.variants.iter().all(|e| e.complete),
+        scenario: base,
+        varied: varies.iter().map(|v| v.key.clone()).collect(),
+        points,
+    })
+}
+
+/// A budget's answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetReport {
+    /// The target, as written.
+    pub target: String,
+    /// The varied key.
+    pub varied: String,
+    /// Whether the largest value meeting the target was asked for (else the smallest).
+    pub largest: bool,
+    /// The value found: the smallest (or largest) that meets the target with 95 %
+    /// confidence; absent if none does.
+    pub answer: Option<String>,
+    /// Whether the verdicts change only once along the values (as they should when the
+    /// quantity moves one way with the value); if not, the answer is the first met.
+    pub monotone: bool,
+    /// Per value: the quantity with its interval, and the verdict.
+    pub values: Vec<Tried>,
+    /// The sweep behind it.
+    pub sweep: SweepReport,
+}
+
+/// One value tried.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tried {
+    /// The value, as set.
+    pub value: String,
+    /// The quantity the target bounds.
+    pub quantity: Interval,
+    /// Whether it meets the target.
+    pub verdict: Verdict,
+}
+
+/// What a budget looks for.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    /// The value varied.
+    pub vary: Vary,
+    /// What must be met.
+    pub target: Target,
+    /// The largest value that meets it, rather than the smallest.
+    pub largest: bool,
+}
+
+/// Finds the smallest (or largest) value of the budget's `vary` at which `spec` meets its
+/// target with 95 % confidence, trying every value on common random numbers.
+pub fn budget(
+    spec: &str,
+    sets: &[Set],
+    asked: &Budget,
+    options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<BudgetReport, Error> {
+    let Budget {
+        vary,
+        target,
+        largest,
+    } = asked;
+    let largest = *largest;
+    // The node must exist before anything runs.
+    let first = scenario::load_with(spec, sets)?;
+    if let Some(node) = target.node() {
+        if first.find(node).is_none() || !first.reported().any(|(_, n)| n.name == node) {
+            let names: Vec<&str> = first.reported().map(|(_, n)| n.name.as_str()).collect();
+            return Err(Error::InvalidOption {
+                option: "--target",
+                value: target.to_string(),
+                expected: format!("a node of the scenario: {}", names.join(", ")),
+            });
+        }
+    }
+    let sweep = sweep(
+        spec,
+        sets,
+        std::slice::from_ref(vary),
+        options,
+        progress,
+        stop,
+    )?;
+    let values: Vec<Tried> = sweep
+        .points
+        .iter()
+        .map(|p| {
+            let quantity = target.value(&p.report).expect("the node was checked");
+            Tried {
+                value: p.values[0].clone(),
+                verdict: target.verdict(&quantity),
+                quantity,
+            }
+        })
+        .collect();
+    let met = |t: &&Tried| t.verdict == Verdict::Meets;
+    let answer = if largest {
+        values.iter().rev().find(met)
+    } else {
+        values.iter().find(met)
+    }
+    .map(|t| t.value.clone());
+    let changes = values
+        .windows(2)
+        .filter(|w| (w[0].verdict == Verdict::Meets) != (w[1].verdict == Verdict::Meets))
+        .count();
+    Ok(BudgetReport {
+        target: target.to_string(),
+        varied: vary.key.clone(),
+        largest,
+        answer,
+        monotone: changes <= 1,
+        values,
+        sweep,
+    })
+}

@@ -1,0 +1,151 @@
+//! Counts and exact sums of one stratum's runs: all that estimates by strata need, in a
+//! few hundred bytes per node whatever the values, so that many strata and many variants
+//! fit in memory. Integer throughout, so merging is exact and the same in any order.
+
+use crate::engine::Outcome;
+use crate::model::Model;
+
+/// A sum of squares of millisecond values that cannot overflow: 256 bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Wide {
+    hi: u128,
+    lo: u128,
+}
+
+impl Wide {
+    fn add(&mut self, v: u128) {
+        let (lo, carry) = self.lo.overflowing_add(v);
+        self.lo = lo;
+        self.hi += u128::from(carry);
+    }
+
+    fn merge(&mut self, other: Wide) {
+        self.add(other.lo);
+        self.hi += other.hi;
+    }
+
+    /// As a float.
+    pub fn as_f64(self) -> f64 {
+        self.hi as f64 * 2f64.powi(128) + self.lo as f64
+    }
+}
+
+/// The sum and sum of squares of one value per run, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sum {
+    /// Σ value.
+    pub sum: u128,
+    /// Σ value².
+    pub sum_sq: Wide,
+}
+
+impl Sum {
+    fn record(&mut self, ms: u64) {
+        let v = u128::from(ms);
+        self.sum += v;
+        self.sum_sq.add(v * v);
+    }
+
+    fn merge(&mut self, other: &Sum) {
+        self.sum += other.sum;
+        self.sum_sq.merge(other.sum_sq);
+    }
+
+    /// (Σ, Σ²) in seconds and seconds squared.
+    pub fn seconds(&self) -> (f64, f64) {
+        (self.sum as f64 / 1e3, self.sum_sq.as_f64() / 1e6)
+    }
+}
+
+/// One node's counts and sums.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeSums {
+    /// Runs in which it became fully unavailable.
+    pub down_runs: u64,
+    /// Runs in which it lost some traffic.
+    pub impacted_runs: u64,
+    /// Its time fully unavailable.
+    pub downtime: Sum,
+    /// Its traffic-weighted unavailability.
+    pub lost_service: Sum,
+}
+
+/// Counts and sums of a stratum's runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StratumSums {
+    /// Runs counted.
+    pub runs: u64,
+    /// Runs in which some service lost traffic.
+    pub outages: u64,
+    /// Runs in which some customer-facing service lost traffic.
+    pub facing_outages: u64,
+    /// Runs in which some customer lost traffic.
+    pub customer_outages: u64,
+    /// Per node, indexed like [`Model::nodes`].
+    pub nodes: Vec<NodeSums>,
+}
+
+impl StratumSums {
+    /// Empty, for `model`.
+    pub fn new(model: &Model) -> Self {
+        StratumSums {
+            nodes: vec![NodeSums::default(); model.nodes.len()],
+            ..StratumSums::default()
+        }
+    }
+
+    /// Counts one run.
+    pub fn record(&mut self, model: &Model, o: &Outcome) {
+        self.runs += 1;
+        self.outages += u64::from(o.outage);
+        self.facing_outages += u64::from(o.facing_outage);
+        self.customer_outages += u64::from(o.customer_outage);
+        if o.cascade_depth == 0 {
+            return; // nothing lost traffic: every node's values are zero
+        }
+        for (id, _) in model.reported() {
+            let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
+            n.down_runs += u64::from(out.down_at.is_some());
+            n.impacted_runs += u64::from(out.depth > 0);
+            n.downtime.record(out.downtime.as_millis());
+            n.lost_service.record(out.lost_service.as_millis());
+        }
+    }
+
+    /// Adds `other`'s runs.
+    pub fn merge(&mut self, other: &StratumSums) {
+        self.runs += other.runs;
+        self.outages += other.outages;
+        self.facing_outages += other.facing_outages;
+        self.customer_outages += other.customer_outages;
+        if self.nodes.len() < other.nodes.len() {
+            self.nodes.resize(other.nodes.len(), NodeSums::default());
+        }
+        for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
+            a.down_runs += b.down_runs;
+            a.impacted_runs += b.impacted_runs;
+            a.downtime.merge(&b.downtime);
+            a.lost_service.merge(&b.lost_service);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sum_of_squares_carries_past_128_bits() {
+        let mut w = Wide::default();
+        let big = u128::MAX / 2 + 1; // 2^127
+        w.add(big);
+        w.add(big);
+        w.add(3);
+        assert_eq!((w.hi, w.lo), (1, 3));
+        assert_eq!(w.as_f64(), 2f64.powi(128) + 3.0);
+        let mut v = Wide::default();
+        v.merge(w);
+        v.merge(w);
+        assert_eq!((v.hi, v.lo), (2, 6));
+    }
+}
