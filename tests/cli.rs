@@ -43,7 +43,15 @@ fn json_file(path: &Path) -> Value {
 fn run_json(scenario: &str, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("out.json");
-    let mut args = vec!["run", scenario, "--quiet", "--json", json.to_str().unwrap()];
+    let mut args = vec![
+        "run",
+        scenario,
+        "--method",
+        "plain",
+        "--quiet",
+        "--json",
+        json.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     ok(&blastradius(&args));
     json_file(&json)
@@ -88,6 +96,8 @@ fn output_files_are_identical_on_one_and_two_threads() {
         ok(&blastradius(&[
             "run",
             "s3-2017",
+            "--method",
+            "plain",
             "--runs",
             "40000",
             "--seed",
@@ -308,6 +318,8 @@ fn csv_has_a_row_per_run_and_a_column_per_node() {
     ok(&blastradius(&[
         "run",
         &fixture("series-parallel.toml"),
+        "--method",
+        "plain",
         "--runs",
         "100",
         "-q",
@@ -335,10 +347,10 @@ fn csv_has_a_row_per_run_and_a_column_per_node() {
 fn no_arguments_runs_the_default_scenario() {
     let out = ok(&blastradius(&[]));
     assert!(
-        out.starts_with("s3-2017 (builtin:s3-2017): 1000000 runs, seed 1, complete"),
+        out.starts_with("s3-2017 (builtin:s3-2017): 100000 runs by strata of the input"),
         "{out}"
     );
-    assert!(out.contains("outage probability"));
+    assert!(out.contains("a customer-facing service loses traffic  3.52"));
 }
 
 #[test]
@@ -604,6 +616,8 @@ fn start_long_batch(dir: &Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_blastradius"))
         .args([
             "run",
+            "--method",
+            "plain",
             "--runs",
             "100000000000",
             "--threads",
@@ -790,6 +804,8 @@ fn extreme_values_get_an_error_or_a_correct_answer() {
             &[
                 "run",
                 "x.toml",
+                "--method",
+                "plain",
                 "--runs",
                 "200",
                 "-q",

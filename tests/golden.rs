@@ -50,11 +50,26 @@ fn s3_2017_summary() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("s3.json");
     let args = [
-        "run", "s3-2017", "--runs", "300000", "--seed", "2017", "--quiet", "--json",
+        "run", "s3-2017", "--method", "plain", "--runs", "300000", "--seed", "2017", "--quiet",
+        "--json",
     ];
     let summary = blastradius(&[&args[..], &[json.to_str().unwrap()]].concat());
     golden("s3-2017.json", &std::fs::read_to_string(&json).unwrap());
     golden("s3-2017-summary.txt", &summary);
+}
+
+/// The default command's output: s3-2017 by strata of the input.
+#[test]
+fn s3_2017_by_strata() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("s3.json");
+    let args = ["run", "--runs", "20000", "--quiet", "--json"];
+    let summary = blastradius(&[&args[..], &[json.to_str().unwrap()]].concat());
+    golden(
+        "s3-2017-strata.json",
+        &std::fs::read_to_string(&json).unwrap(),
+    );
+    golden("s3-2017-strata-summary.txt", &summary);
 }
 
 #[test]

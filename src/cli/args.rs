@@ -60,12 +60,12 @@ pub struct RunArgs {
     pub sets: Vec<Set>,
     /// How to estimate: `strata` simulates each distinct input (typed count, selector,
     /// safeguard outcomes) with its exact probability; `plain` draws every run's input.
-    #[arg(long, value_enum, default_value_t = Method::Plain)]
+    #[arg(long, value_enum, default_value_t = Method::Strata)]
     pub method: Method,
-    /// Number of Monte Carlo runs (by strata: the budget, at least one run per input and
-    /// two per input with chance left in it).
-    #[arg(long, default_value_t = 1_000_000)]
-    pub runs: u64,
+    /// Number of Monte Carlo runs [default: 100,000 by strata (at least one per input and
+    /// two per input with chance left in it); 1,000,000 plain].
+    #[arg(long)]
+    pub runs: Option<u64>,
     /// By strata: keystroke errors enumerated per command; inputs with more are left out
     /// and their probability is added to every upper bound.
     #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
@@ -253,8 +253,8 @@ impl Default for RunArgs {
         RunArgs {
             scenario: DEFAULT.into(),
             sets: Vec::new(),
-            method: Method::Plain,
-            runs: 1_000_000,
+            method: Method::Strata,
+            runs: None,
             max_errors: crate::sampling::MAX_ERRORS,
             seed: 1,
             threads: None,
@@ -273,10 +273,18 @@ const MAX_THREADS: usize = 1024;
 const MAX_RUNS: u64 = 1_000_000_000_000;
 
 impl RunArgs {
+    /// The runs asked for, or the method's default.
+    pub fn runs(&self) -> u64 {
+        self.runs.unwrap_or(match self.method {
+            Method::Strata => 100_000,
+            Method::Plain => 1_000_000,
+        })
+    }
+
     /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024, at most
     /// 6 keystroke errors enumerated.
     pub fn threads(&self) -> Result<usize, Error> {
-        check_count("--runs", self.runs)?;
+        check_count("--runs", self.runs())?;
         check_errors(self.max_errors)?;
         threads(self.threads)
     }

@@ -78,7 +78,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         return plan::run_strata(args, &model, threads, out);
     }
     let plan = Plan {
-        runs: args.runs,
+        runs: args.runs(),
         seed: args.seed,
         threads,
     };
@@ -87,7 +87,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         None => None,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, args.quiet);
+    let bar = progress_bar(args.runs(), args.quiet);
     let started = Instant::now();
     let mut sink = |run: u64, outcome: &Outcome| match csv.as_mut() {
         Some(csv) => csv.row(run, outcome),

@@ -23,13 +23,13 @@ pub(super) fn run_strata(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let options = stratified::Options {
-        runs: args.runs,
+        runs: args.runs(),
         seed: args.seed,
         threads,
         max_errors: args.max_errors,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, args.quiet);
+    let bar = progress_bar(args.runs(), args.quiet);
     let started = Instant::now();
     let est = stratified::run(
         model,
@@ -61,7 +61,7 @@ pub(super) fn run_strata(
     if !est.complete {
         return Err(Error::Interrupted {
             done: est.runs(),
-            asked: args.runs,
+            asked: args.runs(),
         });
     }
     Ok(())

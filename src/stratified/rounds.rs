@@ -258,15 +258,36 @@ pub(super) fn proportional(p: &Paired, budget: u64) -> Vec<Job> {
         }
         random.then_some(w)
     };
-    let total: f64 = (0..p.inputs.len()).filter_map(weight).sum();
+    let weights: Vec<f64> = (0..p.inputs.len())
+        .map(|u| weight(u).unwrap_or(0.0))
+        .collect();
+    let shares = apportion(budget, &weights);
     (0..p.inputs.len())
-        .filter_map(|u| {
-            let w = weight(u)?;
-            let share = (budget as f64 * w / total).floor() as u64;
-            Some((u, p.runs[u], share.max(MIN_RUNS)))
-        })
+        .filter(|&u| weight(u).is_some())
+        .map(|u| (u, p.runs[u], shares[u].max(MIN_RUNS)))
         .filter(|&(_, a, b)| b > a)
         .collect()
+}
+
+/// Splits `budget` runs in proportion to `weights` by the largest-remainder method, so
+/// that the parts add up to the budget exactly (ties to the earlier).
+fn apportion(budget: u64, weights: &[f64]) -> Vec<u64> {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 || budget == 0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| budget as f64 * w / total).collect();
+    let mut parts: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
+    let given: u64 = parts.iter().sum();
+    let mut order: Vec<usize> = (0..weights.len()).filter(|&i| weights[i] > 0.0).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    for &i in order.iter().take(budget.saturating_sub(given) as usize) {
+        parts[i] += 1;
+    }
+    parts
 }
 
 /// The rest of the budget by Neyman allocation, averaged over variants and nodes.
@@ -301,10 +322,10 @@ pub(super) fn neyman(models: &[&Model], p: &Paired, budget: u64) -> Vec<Job> {
     if parts == 0 {
         return Vec::new();
     }
-    (0..n)
-        .filter_map(|u| {
-            let add = (budget as f64 * share[u] / parts as f64).floor() as u64;
-            (add > 0).then_some((u, p.runs[u], p.runs[u] + add))
-        })
+    apportion(budget, &share)
+        .into_iter()
+        .enumerate()
+        .filter(|&(_, add)| add > 0)
+        .map(|(u, add)| (u, p.runs[u], p.runs[u] + add))
         .collect()
 }
