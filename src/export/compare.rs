@@ -99,7 +99,13 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
     for (name, d) in &r.differences {
         writeln!(w)?;
         writeln!(w, "{name} − {}, per command:", d.against)?;
-        let node_width = d.nodes.keys().map(|n| n.len()).max().unwrap_or(0).max(12);
+        let node_width = d
+            .nodes
+            .keys()
+            .map(|n| n.len())
+            .max()
+            .unwrap_or(0)
+            .max("customer-facing".len());
         writeln!(
             w,
             "  {:node_width$}  {:<38}  expected downtime",
@@ -117,6 +123,12 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
             "any service",
             probability(&d.outage_probability)
         )?;
+        if d.nodes.is_empty() {
+            writeln!(
+                w,
+                "  (no subsystem, service or customer of the same name in both)"
+            )?;
+        }
         let mut reductions = vec![];
         for (node, n) in &d.nodes {
             writeln!(

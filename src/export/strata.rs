@@ -96,7 +96,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
     let width = r.nodes.keys().map(|n| n.len()).max().unwrap_or(4).max(4);
     writeln!(
         w,
-        "{:width$}  {:<34}  down for, when unavailable (mean)",
+        "{:width$}  {:<36}  down for, when unavailable (mean)",
         "node", "P(unavailable) per command"
     )?;
     for (name, n) in &r.nodes {
@@ -106,7 +106,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             .map_or_else(|| "-".to_string(), seconds);
         writeln!(
             w,
-            "{name:width$}  {:<34}  {given}",
+            "{name:width$}  {:<36}  {given}",
             probability(&n.unavailable_probability)
         )?;
     }

@@ -60,7 +60,7 @@ pub fn write_sweep<W: Write + ?Sized>(w: &mut W, r: &SweepReport, node: &str) ->
     }
     writeln!(
         w,
-        "{line}{:<34}  {:<36}  per command",
+        "{line}{:<36}  {:<36}  per command",
         format!("P({node} unavailable)"),
         "down for, when unavailable"
     )?;
@@ -79,7 +79,7 @@ pub fn write_sweep<W: Write + ?Sized>(w: &mut W, r: &SweepReport, node: &str) ->
             .map_or_else(|| "-".into(), seconds);
         writeln!(
             w,
-            "{line}{:<34}  {given:<36}  {}",
+            "{line}{:<36}  {given:<36}  {}",
             probability(&n.unavailable_probability),
             duration(n.expected_downtime_s.estimate)
         )?;
