@@ -109,8 +109,12 @@ pub struct Distribution {
     pub p90: Option<f64>,
     /// 99th percentile.
     pub p99: Option<f64>,
-    /// 95 % interval for the 99th percentile (order statistics).
-    pub p99_ci95: Option<[f64; 2]>,
+    /// 95 % interval for the 99th percentile (order statistics with exact binomial ranks,
+    /// each end at the outer edge of its histogram bucket); the upper end is `null` when
+    /// too few values lie above the 99th percentile to bound it.
+    pub p99_ci95: Option<[Option<f64>; 2]>,
+    /// The exact coverage of `p99_ci95` (at least 0.95).
+    pub p99_coverage: Option<f64>,
     /// Largest value.
     pub max: Option<f64>,
 }
@@ -153,7 +157,8 @@ impl Distribution {
             p50: t.quantile(0.5).map(s),
             p90: t.quantile(0.9).map(s),
             p99: t.quantile(0.99).map(s),
-            p99_ci95: t.quantile_ci95(0.99).map(|[a, b]| [s(a), s(b)]),
+            p99_ci95: t.quantile_ci95(0.99).map(|i| [Some(s(i.lo)), i.hi.map(s)]),
+            p99_coverage: t.quantile_ci95(0.99).map(|i| i.coverage),
             max: t.max().map(s),
         }
     }

@@ -116,6 +116,25 @@ impl Histogram {
         Some(self.max)
     }
 
+    /// The smallest and largest value the value of 1-based `rank` can be: the bounds of
+    /// its bucket, clamped to the observed range (the same value below 1024). `None` if
+    /// empty.
+    pub fn bucket_at_rank(&self, rank: u64) -> Option<(u64, u64)> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = rank.clamp(1, self.total);
+        let mut seen = 0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                let (lo, hi) = bounds(i);
+                return Some((lo.max(self.min), hi.min(self.max)));
+            }
+        }
+        Some((self.max, self.max))
+    }
+
     /// The nearest-rank `q`-quantile: the value of rank ⌈q·n⌉.
     pub fn quantile(&self, q: f64) -> Option<u64> {
         self.value_at_rank((q * self.total as f64).ceil() as u64)

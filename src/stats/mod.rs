@@ -8,7 +8,7 @@ pub mod strata;
 mod sums;
 
 pub use histogram::Histogram;
-pub use interval::{mean_interval, quantile_ranks, wilson, Z95};
+pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
 pub use sums::{NodeSums, StratumSums, Sum, Wide};
 
 use crate::engine::Outcome;
@@ -68,10 +68,28 @@ impl Tally {
         self.hist.quantile(q)
     }
 
-    /// Distribution-free 95 % interval for the `q`-quantile.
-    pub fn quantile_ci95(&self, q: f64) -> Option<[u64; 2]> {
-        let (lo, hi) = quantile_ranks(self.len(), q);
-        Some([self.hist.value_at_rank(lo)?, self.hist.value_at_rank(hi)?])
+    /// Distribution-free 95 % interval for the `q`-quantile, from exact binomial ranks:
+    /// the lower end of the bucket holding the lower rank (0 when no rank is low enough),
+    /// the upper end of the bucket holding the upper rank (`None` when the rank needed is
+    /// beyond the values: unknown), and its exact coverage. `None` if empty.
+    pub fn quantile_ci95(&self, q: f64) -> Option<QuantileInterval> {
+        if self.is_empty() {
+            return None;
+        }
+        let r = quantile_ranks(self.len(), q);
+        let lo = match r.lo {
+            0 => 0,
+            rank => self.hist.bucket_at_rank(rank)?.0,
+        };
+        let hi = match r.hi {
+            Some(rank) => Some(self.hist.bucket_at_rank(rank)?.1),
+            None => None,
+        };
+        Some(QuantileInterval {
+            lo,
+            hi,
+            coverage: r.coverage,
+        })
     }
 
     /// How many of the values were zero.
@@ -83,6 +101,17 @@ impl Tally {
     pub fn max(&self) -> Option<u64> {
         (!self.is_empty()).then(|| self.hist.max())
     }
+}
+
+/// A 95 % interval for a quantile.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantileInterval {
+    /// Lower bound.
+    pub lo: u64,
+    /// Upper bound; `None` when unknown (too few values above the quantile).
+    pub hi: Option<u64>,
+    /// Exact coverage of the order-statistic interval (at least 0.95).
+    pub coverage: f64,
 }
 
 /// Per-node totals.
