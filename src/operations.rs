@@ -66,6 +66,9 @@ struct Worker<'m> {
     sim: Simulation<'m>,
     tally: PeriodTally,
     sums: Vec<u64>,
+    /// Per node: whether this period's sum is only a lower bound (an outage still going
+    /// at its horizon, or a sum beyond what 64 bits hold).
+    censored: Vec<bool>,
 }
 
 /// Simulates `plan.runs` periods of `ops` on `model`; `progress` is told how many periods
@@ -92,35 +95,54 @@ pub fn run(
             sim: Simulation::new(model),
             tally: PeriodTally::new(model),
             sums: vec![0; model.nodes.len()],
+            censored: vec![false; model.nodes.len()],
         },
         |w: &mut Worker, periods| {
             for period in periods {
                 let mut rng = run_rng(plan.seed, period);
                 let commands = arrivals.as_ref().map_or(0.0, |p| p.sample(&mut rng)) as u64;
                 w.sums.iter_mut().for_each(|s| *s = 0);
-                let (mut outages, mut worst) = (0, 0);
+                w.censored.iter_mut().for_each(|c| *c = false);
+                let (mut outages, mut worst, mut worst_censored) = (0, 0, false);
                 for _ in 0..commands {
                     let o = w.sim.run_random(&mut rng, &mut Unobserved);
                     if o.cascade_depth == 0 {
                         continue;
                     }
                     outages += u64::from(o.outage);
-                    for (sum, n) in w.sums.iter_mut().zip(&o.nodes) {
-                        *sum += n.downtime.as_millis();
+                    let sums = w.sums.iter_mut().zip(&mut w.censored);
+                    for ((sum, censored), n) in sums.zip(&o.nodes) {
+                        // Saturating: a sum past 64 bits of milliseconds is a lower bound.
+                        let (total, over) = sum.overflowing_add(n.downtime.as_millis());
+                        *sum = if over { u64::MAX } else { total };
+                        *censored |= n.still_down || over;
                     }
-                    worst = services
-                        .iter()
-                        .map(|&i| o.nodes[i].downtime.as_millis())
-                        .fold(worst, u64::max);
+                    for &i in &services {
+                        let down = o.nodes[i].downtime.as_millis();
+                        if down > worst || (down == worst && o.nodes[i].still_down) {
+                            worst = down;
+                            worst_censored = o.nodes[i].still_down;
+                        }
+                    }
                 }
                 let t = &mut w.tally;
                 t.periods += 1;
                 t.commands.record(commands);
                 t.outages.record(outages);
-                for (tally, &sum) in t.downtime.iter_mut().zip(&w.sums) {
-                    tally.record(sum);
+                for ((tally, &sum), &censored) in
+                    t.downtime.iter_mut().zip(&w.sums).zip(&w.censored)
+                {
+                    if censored {
+                        tally.record_censored(sum);
+                    } else {
+                        tally.record(sum);
+                    }
                 }
-                t.worst.record(worst);
+                if worst_censored {
+                    t.worst.record_censored(worst);
+                } else {
+                    t.worst.record(worst);
+                }
                 for (count, (_, ms)) in t.beyond.iter_mut().zip(THRESHOLDS) {
                     *count += u64::from(worst >= ms);
                 }

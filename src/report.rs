@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::model::Model;
 use crate::montecarlo::Plan;
-use crate::stats::{wilson, Accumulator, Tally};
+use crate::stats::{wilson, Accumulator, Bound, Tally};
 
 /// The summary of a batch of runs.
 #[derive(Clone, Debug, Serialize)]
@@ -117,6 +117,21 @@ pub struct Distribution {
     pub p99_coverage: Option<f64>,
     /// Largest value.
     pub max: Option<f64>,
+    /// Runs that ended at the horizon with the value still growing (right-censored);
+    /// absent when none did.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub censored: u64,
+    /// `censored / runs`; absent when none was censored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub censored_share: Option<f64>,
+    /// Which of `mean`, `p50`, `p90`, `p99` and `max` are only lower bounds, because of
+    /// censored runs: the truth is that much or more. Absent when none is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lower_bounds: Vec<&'static str>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Cascade depth: 0 = nothing unavailable, 1 = only subsystems that lost servers, +1 per
@@ -150,16 +165,37 @@ impl Distribution {
     /// From a tally of values, each multiplied by `scale` (1e-3 turns ms into seconds).
     pub fn new(t: &Tally, scale: f64) -> Self {
         let s = |v: u64| v as f64 * scale;
+        let censored = t.censored();
+        let quantiles = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map(|(name, q)| {
+            let b = t.quantile_bound(q);
+            (
+                name,
+                b.map(|b| s(b.value())),
+                b.is_some_and(Bound::is_lower_bound),
+            )
+        });
+        let max = t.max();
+        let mut lower_bounds = Vec::new();
+        if censored > 0 {
+            lower_bounds.push("mean");
+        }
+        lower_bounds.extend(quantiles.iter().filter(|q| q.2).map(|q| q.0));
+        if max.is_some_and(Bound::is_lower_bound) {
+            lower_bounds.push("max");
+        }
         Distribution {
             runs: t.len(),
             mean: t.mean().map(|m| m * scale),
             mean_ci95: t.mean_ci95().map(|[a, b]| [a * scale, b * scale]),
-            p50: t.quantile(0.5).map(s),
-            p90: t.quantile(0.9).map(s),
-            p99: t.quantile(0.99).map(s),
+            p50: quantiles[0].1,
+            p90: quantiles[1].1,
+            p99: quantiles[2].1,
             p99_ci95: t.quantile_ci95(0.99).map(|i| [Some(s(i.lo)), i.hi.map(s)]),
             p99_coverage: t.quantile_ci95(0.99).map(|i| i.coverage),
-            max: t.max().map(s),
+            max: max.map(|m| s(m.value())),
+            censored,
+            censored_share: (censored > 0).then(|| censored as f64 / t.len() as f64),
+            lower_bounds,
         }
     }
 }

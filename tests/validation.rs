@@ -210,3 +210,68 @@ fn quantile_intervals_span_their_buckets() {
     let i = one.quantile_ci95(0.99).unwrap();
     assert_eq!((i.lo, i.hi), (5_000, None));
 }
+
+#[test]
+fn runs_that_outlast_the_horizon_are_counted_as_censored() {
+    use blastradius::stats::Bound;
+    let model = fixture("censored.toml");
+    let acc = batch(&model, 20_000, 11);
+    let r = &acc.recovery;
+    // Half the runs are censored: 10,000 ± 4 sd (sd = 70.7).
+    assert_eq!(r.len(), 20_000, "every run with something down counts");
+    assert!(
+        r.censored().abs_diff(10_000) < 283,
+        "{} censored",
+        r.censored()
+    );
+    // p25 = 30 min, below the horizon: a number with a closed interval, within 4 standard
+    // errors of the closed form (the sample p25's sd is √(0.25·0.75/n)·2h = 22 s).
+    let p25 = r.quantile_bound(0.25).unwrap();
+    let Bound::Value(v) = p25 else {
+        panic!("p25 is known: {p25:?}")
+    };
+    let ci = r.quantile_ci95(0.25).unwrap();
+    assert!(ci.lo <= v && ci.hi.is_some_and(|hi| hi >= v), "{ci:?}");
+    assert!(v.abs_diff(1_800_000) < 88_000, "p25 {v} ms");
+    // p90 = 1h 48m, beyond the horizon: only "more than 1h", and the interval is open.
+    assert_eq!(r.quantile_bound(0.9), Some(Bound::AtLeast(3_600_000)));
+    assert_eq!(r.quantile_ci95(0.9).unwrap().hi, None);
+    // The mean counts censored runs at the horizon: a lower bound, below the true 1h.
+    let mean = r.mean().unwrap();
+    assert!(mean < 3_600_000.0 && r.max().unwrap().is_lower_bound());
+}
+
+#[test]
+fn nothing_recovered_by_the_horizon_still_reports_the_runs() {
+    // The one server boots in a constant 2 h; the horizon is 1 h: every run has something
+    // down and none recovers. Every recovery statistic is "more than 1 h".
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/censored.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace(
+        "{ dist = \"uniform\", min = \"0s\", max = \"2h\" }",
+        "{ dist = \"constant\", value = \"2h\" }",
+    );
+    let model = scenario::parse("slow.toml", &text).unwrap();
+    let acc = batch(&model, 100, 1);
+    assert_eq!((acc.recovery.len(), acc.recovery.censored()), (100, 100));
+    assert_eq!(acc.horizon_hits, 100);
+    let plan = Plan {
+        runs: 100,
+        seed: 1,
+        threads: 1,
+    };
+    let report = blastradius::report::Report::new(&model, &plan, &acc);
+    let d = &report.recovery_s;
+    assert_eq!(
+        (d.runs, d.censored, d.censored_share),
+        (100, 100, Some(1.0))
+    );
+    assert_eq!(d.lower_bounds, ["mean", "p50", "p90", "p99", "max"]);
+    assert_eq!(d.p99, Some(3600.0));
+    let down = &report.nodes["api"].downtime_s;
+    assert_eq!(down.censored, 100);
+    assert!(down.lower_bounds.contains(&"p99"));
+}

@@ -121,7 +121,7 @@ fn rate_limit_times_detection_bounds_the_servers_removed() {
     });
     let acc = batch(&model, 50_000, 2);
     assert!(
-        acc.servers_removed.max().unwrap() <= 35,
+        acc.servers_removed.max().unwrap().value() <= 35,
         "max removed {:?}",
         acc.servers_removed.max()
     );
@@ -132,7 +132,7 @@ fn rate_limit_times_detection_bounds_the_servers_removed() {
     );
     // Without the limit the same storm removes far more.
     let unlimited = batch(&s3_typo_storm("s3-2017"), 50_000, 2);
-    assert!(unlimited.servers_removed.max().unwrap() > 100);
+    assert!(unlimited.servers_removed.max().unwrap().value() > 100);
 }
 
 #[test]

@@ -40,6 +40,12 @@ pub struct NodeOutcome {
     /// Its cascade depth: 1 if it lost traffic on its own, else one more than the deepest
     /// node it needs that lost traffic; 0 if it never lost any.
     pub depth: u32,
+    /// Still fully unavailable when the run stopped at the horizon: `downtime` is then a
+    /// lower bound (right-censored).
+    pub still_down: bool,
+    /// Still losing traffic when the run stopped at the horizon: `lost_service` is then a
+    /// lower bound.
+    pub still_losing: bool,
 }
 
 /// What one run did, in total.
@@ -862,7 +868,9 @@ impl<'m> Simulation<'m> {
             let out = &mut self.outcome.nodes[id.0];
             if let Some(since) = st.down_since.take() {
                 out.downtime += end - since;
+                out.still_down = true;
             }
+            out.still_losing = st.served < FULL;
             st.lost += u128::from(FULL - st.served) * u128::from((end - st.since).as_millis());
             out.lost_service = SimDuration::from_millis((st.lost / u128::from(FULL)) as u64);
             if out.depth > 0 {

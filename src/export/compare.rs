@@ -20,13 +20,13 @@ fn probability(d: &Difference) -> String {
     } else {
         3
     };
+    let whole = (size * 100.0).log10().floor().max(0.0) as usize;
+    let decimals = digits.saturating_sub(1 + whole);
     let show = |p: f64| -> String {
         if p == 0.0 {
             "0".into()
         } else if size >= 1e-3 {
-            let pct = p * 100.0;
-            let whole = pct.abs().log10().floor().max(0.0) as usize;
-            format!("{pct:+.*}%", digits.saturating_sub(1 + whole))
+            format!("{:+.decimals$}%", p * 100.0)
         } else {
             format!("{p:+.*e}", digits - 1)
         }

@@ -19,13 +19,14 @@ pub fn probability(i: &Interval) -> String {
         3
     };
     let percent = hi >= 1e-3;
+    // One number of decimals for all three, from the largest: 100.00% [99.81%, 100.00%].
+    let whole = (hi * 100.0).log10().floor().max(0.0) as usize;
+    let decimals = digits.saturating_sub(1 + whole);
     let show = |p: f64| -> String {
         if p == 0.0 {
             "0".into()
         } else if percent {
-            let pct = p * 100.0;
-            let decimals = digits.saturating_sub(1 + pct.abs().log10().floor().max(0.0) as usize);
-            format!("{pct:.decimals$}%")
+            format!("{:.decimals$}%", p * 100.0)
         } else {
             format!("{p:.*e}", digits - 1)
         }
@@ -99,15 +100,34 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "{:width$}  {:<36}  down for, when unavailable (mean)",
         "node", "P(unavailable) per command"
     )?;
+    let mut cut = Vec::new();
     for (name, n) in &r.nodes {
+        let at_least = if n.still_down_at_horizon_probability.is_some() {
+            cut.push(name.as_str());
+            "≥ "
+        } else {
+            ""
+        };
         let given = n
             .downtime_given_unavailable_s
             .as_ref()
-            .map_or_else(|| "-".to_string(), seconds);
+            .map_or_else(|| "-".to_string(), |i| format!("{at_least}{}", seconds(i)));
         writeln!(
             w,
             "{name:width$}  {:<36}  {given}",
             probability(&n.unavailable_probability)
+        )?;
+    }
+    if !cut.is_empty() {
+        writeln!(
+            w,
+            "≥: {} were still down when runs stopped at the horizon ({}): their downtimes",
+            cut.join(", "),
+            duration(r.horizon_s)
+        )?;
+        writeln!(
+            w,
+            "   are lower bounds; a longer `horizon` in [scenario] would show them in full"
         )?;
     }
     // The inputs behind the unavailability of the customer-facing service down longest

@@ -48,19 +48,31 @@ fn proportion(p: &Proportion) -> String {
     )
 }
 
+/// `show(v)`, or `> show(v)` when `name` is only a lower bound in `d` (censored runs).
+fn bounded(d: &Distribution, name: &str, v: f64, show: &impl Fn(f64) -> String) -> String {
+    if d.lower_bounds.contains(&name) {
+        let sign = if name == "mean" { "≥ " } else { "> " };
+        format!("{sign}{}", show(v))
+    } else {
+        show(v)
+    }
+}
+
 fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
     match (d.mean, d.mean_ci95, d.p50, d.p90, d.p99, d.max) {
         (Some(mean), ci, Some(p50), Some(p90), Some(p99), Some(max)) => {
-            let ci = ci.map_or(String::new(), |[a, b]| {
-                format!(" [{}, {}]", show(a), show(b))
-            });
+            // A mean that is a lower bound has no interval worth showing.
+            let ci = match ci {
+                Some([a, b]) if d.censored == 0 => format!(" [{}, {}]", show(a), show(b)),
+                _ => String::new(),
+            };
             format!(
                 "mean {}{ci}, p50 {}, p90 {}, p99 {}, max {}",
-                show(mean),
-                show(p50),
-                show(p90),
-                show(p99),
-                show(max)
+                bounded(d, "mean", mean, &show),
+                bounded(d, "p50", p50, &show),
+                bounded(d, "p90", p90, &show),
+                bounded(d, "p99", p99, &show),
+                bounded(d, "max", max, &show)
             )
         }
         _ => "no runs".into(),
@@ -90,12 +102,22 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         r.recovery_s.runs
     )?;
     if r.unrecovered_runs > 0 {
+        let share = r.unrecovered_runs as f64 / r.recovery_s.runs.max(1) as f64;
         writeln!(
             w,
-            "not recovered        {} runs still down at the horizon ({})",
+            "not recovered        {} runs ({}) still down at the horizon ({}): their times are lower bounds (>, ≥)",
             r.unrecovered_runs,
+            percent(share),
             duration(r.horizon_s)
         )?;
+        if share > 0.01 {
+            writeln!(
+                w,
+                "warning: more than 1% of the runs with something down outlast the horizon of {}; \
+                 a longer `horizon` in [scenario] would show how long they take",
+                duration(r.horizon_s)
+            )?;
+        }
     }
     let hist: Vec<String> = r
         .cascade_depth
@@ -152,16 +174,19 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
     let customers = r.nodes.iter().filter(|(_, n)| n.kind == "customer");
     for (name, n) in provider.chain(customers) {
         let d = &n.downtime_s;
-        let show = |v: Option<f64>| v.map_or("-".into(), duration);
+        let show = |dist: &Distribution, name: &str, v: Option<f64>| {
+            v.map_or("-".into(), |v| bounded(dist, name, v, &duration))
+        };
+        let lost = &n.lost_service_s;
         writeln!(
             w,
             "{name:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}  {:>12}",
             n.kind,
             proportion(&n.unavailable_probability),
-            show(d.mean),
-            show(d.p99),
-            show(d.max),
-            show(n.lost_service_s.mean)
+            show(d, "mean", d.mean),
+            show(d, "p99", d.p99),
+            show(d, "max", d.max),
+            show(lost, "mean", lost.mean)
         )?;
     }
     Ok(())
@@ -217,7 +242,8 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
     )?;
     for (name, n) in &r.nodes {
         let d = &n.downtime_s;
-        let show = |v: Option<f64>| v.map_or("-".into(), duration);
+        let show =
+            |name: &str, v: Option<f64>| v.map_or("-".into(), |v| bounded(d, name, v, &duration));
         let nines = n.nines.as_ref().map_or("no downtime".into(), |e| {
             let hi = if e.ci95[1].is_finite() {
                 format!("{:.2}", e.ci95[1])
@@ -230,9 +256,9 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
             w,
             "{name:width$}  {:9}  {:>16}  {:>12}  {:>12}  {:>26}",
             n.kind,
-            show(d.mean),
-            show(d.p99),
-            show(d.max),
+            show("mean", d.mean),
+            show("p99", d.p99),
+            show("max", d.max),
             nines
         )?;
     }

@@ -85,6 +85,11 @@ pub struct StrataNode {
     pub expected_downtime_s: Interval,
     /// Expected traffic-weighted unavailability per command, in seconds.
     pub expected_lost_service_s: Interval,
+    /// Probability per command that it is still fully unavailable at the horizon; absent
+    /// when no run saw that. When present, its downtimes are lower bounds: the runs were
+    /// cut short while it was still down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_down_at_horizon_probability: Option<Interval>,
     /// The inputs that contribute most to its probability of becoming unavailable.
     pub causes: Vec<Cause>,
 }
@@ -167,6 +172,8 @@ impl StrataReport {
                 let impacted = parts(&|a| count(a.nodes[i].impacted_runs), &exact);
                 let downtime = parts(&|a| seconds(&a.nodes[i].downtime), &exact);
                 let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
+                let cut = parts(&|a| count(a.nodes[i].censored_runs), &exact);
+                let censored = est.results.iter().any(|a| a.nodes[i].censored_runs > 0);
                 let report = StrataNode {
                     kind: node.kind.label(),
                     internal: matches!(node.kind, NodeKind::Service { internal: true, .. }),
@@ -176,6 +183,8 @@ impl StrataReport {
                         .map(Interval::from),
                     expected_downtime_s: combine::mean(&downtime, left, horizon).into(),
                     expected_lost_service_s: combine::mean(&lost, left, horizon).into(),
+                    still_down_at_horizon_probability: censored
+                        .then(|| combine::proportion(&cut, left).into()),
                     causes: causes(model, est, &down),
                 };
                 (node.name.clone(), report)

@@ -135,6 +135,17 @@ impl Histogram {
         Some((self.max, self.max))
     }
 
+    /// How many values are certainly below `v` (those in buckets wholly below it).
+    pub fn count_below(&self, v: u64) -> u64 {
+        let i = index(v);
+        self.counts.iter().take(i).sum()
+    }
+
+    /// Smallest value counted (exact); `None` if empty.
+    pub fn min(&self) -> Option<u64> {
+        (self.total > 0).then_some(self.min)
+    }
+
     /// The nearest-rank `q`-quantile: the value of rank ⌈q·n⌉.
     pub fn quantile(&self, q: f64) -> Option<u64> {
         self.value_at_rank((q * self.total as f64).ceil() as u64)

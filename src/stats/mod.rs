@@ -14,12 +14,40 @@ pub use sums::{NodeSums, StratumSums, Sum, Wide};
 use crate::engine::Outcome;
 use crate::model::Model;
 
-/// The distribution of one integer quantity over runs.
+/// The distribution of one integer quantity over runs. Some runs may end (at the horizon)
+/// with the quantity still growing: their values are right-censored, lower bounds of the
+/// truth, and kept apart so that no quantile or mean is reported as if they were known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     sum: u128,
     sum_sq: u128,
     hist: Histogram,
+    /// The censored values.
+    censored: Histogram,
+}
+
+/// A quantile, or a lower bound of it when it falls among censored values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// Known (within the histogram's resolution).
+    Value(u64),
+    /// At least this much: the quantile's rank falls at or beyond the smallest censored
+    /// value, so the truth is not known, only that it is no less.
+    AtLeast(u64),
+}
+
+impl Bound {
+    /// The number, a value or a lower bound.
+    pub fn value(self) -> u64 {
+        match self {
+            Bound::Value(v) | Bound::AtLeast(v) => v,
+        }
+    }
+
+    /// Whether it is only a lower bound.
+    pub fn is_lower_bound(self) -> bool {
+        matches!(self, Bound::AtLeast(_))
+    }
 }
 
 impl Tally {
@@ -30,10 +58,20 @@ impl Tally {
 
     /// Counts the value `v`, `n` times.
     pub fn record_n(&mut self, v: u64, n: u64) {
+        self.add(v, n);
+        self.hist.record_n(v, n);
+    }
+
+    /// Counts a right-censored value: the truth is `v` or more.
+    pub fn record_censored(&mut self, v: u64) {
+        self.add(v, 1);
+        self.censored.record(v);
+    }
+
+    fn add(&mut self, v: u64, n: u64) {
         let v128 = u128::from(v);
         self.sum = self.sum.saturating_add(v128 * u128::from(n));
         self.sum_sq = self.sum_sq.saturating_add(v128 * v128 * u128::from(n));
-        self.hist.record_n(v, n);
     }
 
     /// Adds `other`'s values.
@@ -41,19 +79,26 @@ impl Tally {
         self.sum = self.sum.saturating_add(other.sum);
         self.sum_sq = self.sum_sq.saturating_add(other.sum_sq);
         self.hist.merge(&other.hist);
+        self.censored.merge(&other.censored);
     }
 
-    /// Number of values.
+    /// Number of values, censored ones included.
     pub fn len(&self) -> u64 {
-        self.hist.len()
+        self.hist.len() + self.censored.len()
+    }
+
+    /// How many values are censored.
+    pub fn censored(&self) -> u64 {
+        self.censored.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.hist.is_empty()
+        self.len() == 0
     }
 
-    /// Exact mean, or `None` if empty.
+    /// Exact mean, censored values counted at their lower bound (so the mean is then a
+    /// lower bound too), or `None` if empty.
     pub fn mean(&self) -> Option<f64> {
         (!self.is_empty()).then(|| self.sum as f64 / self.len() as f64)
     }
@@ -63,27 +108,64 @@ impl Tally {
         mean_interval(self.len(), self.sum as f64, self.sum_sq as f64)
     }
 
-    /// Nearest-rank quantile (within 0.1 %).
+    /// Every value, censored ones at their bound, in one histogram; and how many of the
+    /// smallest are certainly below every censored value (known exactly).
+    fn observed(&self) -> (std::borrow::Cow<'_, Histogram>, u64) {
+        match self.censored.min() {
+            None => (std::borrow::Cow::Borrowed(&self.hist), self.hist.len()),
+            Some(c) => {
+                let mut all = self.hist.clone();
+                all.merge(&self.censored);
+                (std::borrow::Cow::Owned(all), self.hist.count_below(c))
+            }
+        }
+    }
+
+    /// Nearest-rank `q`-quantile (within 0.1 %), or a lower bound of it when its rank
+    /// falls at or beyond the smallest censored value. Of the k smallest true values, at
+    /// most `known` are values below the smallest censored one; the others are at least
+    /// that, so the k-th is at least the smallest censored value, and at least the k-th
+    /// observed value (whose bucket's lower edge is taken, never to overstate it).
+    pub fn quantile_bound(&self, q: f64) -> Option<Bound> {
+        let (all, known) = self.observed();
+        let rank = ((q * self.len() as f64).ceil() as u64).max(1);
+        if rank <= known {
+            return all.value_at_rank(rank).map(Bound::Value);
+        }
+        let observed = all.bucket_at_rank(rank)?.0;
+        let floor = self.censored.min().unwrap_or(0);
+        Some(Bound::AtLeast(observed.max(floor)))
+    }
+
+    /// Nearest-rank quantile (within 0.1 %); a lower bound if censored (see
+    /// [`Tally::quantile_bound`]).
     pub fn quantile(&self, q: f64) -> Option<u64> {
-        self.hist.quantile(q)
+        self.quantile_bound(q).map(Bound::value)
     }
 
     /// Distribution-free 95 % interval for the `q`-quantile, from exact binomial ranks:
     /// the lower end of the bucket holding the lower rank (0 when no rank is low enough),
     /// the upper end of the bucket holding the upper rank (`None` when the rank needed is
-    /// beyond the values: unknown), and its exact coverage. `None` if empty.
+    /// beyond the values, or among censored ones: unknown), and its exact coverage.
+    /// `None` if empty.
     pub fn quantile_ci95(&self, q: f64) -> Option<QuantileInterval> {
         if self.is_empty() {
             return None;
         }
+        let (all, known) = self.observed();
         let r = quantile_ranks(self.len(), q);
         let lo = match r.lo {
             0 => 0,
-            rank => self.hist.bucket_at_rank(rank)?.0,
+            // Among the censored, the smallest censored value bounds it too.
+            rank if rank > known => all
+                .bucket_at_rank(rank)?
+                .0
+                .max(self.censored.min().unwrap_or(0)),
+            rank => all.bucket_at_rank(rank)?.0,
         };
         let hi = match r.hi {
-            Some(rank) => Some(self.hist.bucket_at_rank(rank)?.1),
-            None => None,
+            Some(rank) if rank <= known => Some(all.bucket_at_rank(rank)?.1),
+            _ => None,
         };
         Some(QuantileInterval {
             lo,
@@ -97,9 +179,17 @@ impl Tally {
         self.hist.zeros()
     }
 
-    /// Exact maximum, or `None` if empty.
-    pub fn max(&self) -> Option<u64> {
-        (!self.is_empty()).then(|| self.hist.max())
+    /// Largest value (exact), or a lower bound of it if any value is censored.
+    pub fn max(&self) -> Option<Bound> {
+        if self.is_empty() {
+            return None;
+        }
+        let max = self.hist.max().max(self.censored.max());
+        Some(if self.censored.is_empty() {
+            Bound::Value(max)
+        } else {
+            Bound::AtLeast(max)
+        })
     }
 }
 
@@ -200,8 +290,11 @@ impl Accumulator {
         self.horizon_hits += u64::from(o.horizon_hit);
         self.events += o.events;
         self.servers_removed.record(o.servers_removed);
-        if let Some(r) = o.recovery {
-            self.recovery.record(r.as_millis());
+        match o.recovery {
+            Some(r) => self.recovery.record(r.as_millis()),
+            // Something was still down at the horizon: recovery takes longer than that.
+            None if o.horizon_hit => self.recovery.record_censored(model.horizon.as_millis()),
+            None => {}
         }
         let d = o.cascade_depth as usize;
         if d >= self.depth.len() {
@@ -217,8 +310,17 @@ impl Accumulator {
             let (tally, out) = (&mut self.nodes[id.0], &o.nodes[id.0]);
             tally.down_runs += u64::from(out.down_at.is_some());
             tally.impacted_runs += u64::from(out.depth > 0);
-            tally.downtime.record(out.downtime.as_millis());
-            tally.lost_service.record(out.lost_service.as_millis());
+            let (down, lost) = (out.downtime.as_millis(), out.lost_service.as_millis());
+            if out.still_down {
+                tally.downtime.record_censored(down);
+            } else {
+                tally.downtime.record(down);
+            }
+            if out.still_losing {
+                tally.lost_service.record_censored(lost);
+            } else {
+                tally.lost_service.record(lost);
+            }
         }
     }
 

@@ -64,6 +64,9 @@ pub struct NodeSums {
     pub down_runs: u64,
     /// Runs in which it lost some traffic.
     pub impacted_runs: u64,
+    /// Runs in which it was still fully unavailable at the horizon (its downtime there is
+    /// a lower bound).
+    pub censored_runs: u64,
     /// Its time fully unavailable.
     pub downtime: Sum,
     /// Its traffic-weighted unavailability.
@@ -107,6 +110,7 @@ impl StratumSums {
             let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
             n.down_runs += u64::from(out.down_at.is_some());
             n.impacted_runs += u64::from(out.depth > 0);
+            n.censored_runs += u64::from(out.still_down);
             n.downtime.record(out.downtime.as_millis());
             n.lost_service.record(out.lost_service.as_millis());
         }
@@ -124,6 +128,7 @@ impl StratumSums {
         for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
             a.down_runs += b.down_runs;
             a.impacted_runs += b.impacted_runs;
+            a.censored_runs += b.censored_runs;
             a.downtime.merge(&b.downtime);
             a.lost_service.merge(&b.lost_service);
         }
