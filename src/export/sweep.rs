@@ -129,6 +129,7 @@ pub fn write_budget<W: Write + ?Sized>(w: &mut W, r: &BudgetReport) -> io::Resul
         let verdict = match t.verdict {
             Verdict::Meets => "meets",
             Verdict::Fails => "fails",
+            Verdict::Undecided if t.lower_bound => "undecided (a longer horizon would tell)",
             Verdict::Undecided => "undecided (more runs would tell)",
         };
         let mark = if r.answer.as_deref() == Some(t.value.as_str()) {
@@ -136,11 +137,12 @@ pub fn write_budget<W: Write + ?Sized>(w: &mut W, r: &BudgetReport) -> io::Resul
         } else {
             ""
         };
+        let at_least = if t.lower_bound { "≥ " } else { "" };
         writeln!(
             w,
             "{:width$}  {:<40}  {verdict}{mark}",
             t.value,
-            show(&target, &t.quantity)
+            format!("{at_least}{}", show(&target, &t.quantity))
         )?;
     }
     Ok(())

@@ -154,6 +154,9 @@ pub struct Tried {
     pub value: String,
     /// The quantity the target bounds.
     pub quantity: Interval,
+    /// Whether it is only a lower bound (runs cut at the horizon while the node was down):
+    /// then an upper target is never declared met.
+    pub lower_bound: bool,
     /// Whether it meets the target.
     pub verdict: Verdict,
 }
@@ -210,10 +213,12 @@ pub fn budget(
         .iter()
         .map(|p| {
             let quantity = target.value(&p.report).expect("the node was checked");
+            let lower_bound = target.lower_bound(&p.report);
             Tried {
                 value: p.values[0].clone(),
-                verdict: target.verdict(&quantity),
+                verdict: target.verdict(&quantity, lower_bound),
                 quantity,
+                lower_bound,
             }
         })
         .collect();

@@ -136,13 +136,28 @@ impl Target {
         }
     }
 
-    /// Whether `i` meets the target with 95 % confidence, fails it, or cannot tell.
-    pub fn verdict(&self, i: &Interval) -> Verdict {
+    /// Whether the quantity in `r` is only a lower bound: a downtime of a node that was
+    /// still down when runs stopped at the horizon.
+    pub fn lower_bound(&self, r: &StrataReport) -> bool {
+        match &self.quantity {
+            Quantity::Mean(n) | Quantity::Expected(n) => r
+                .nodes
+                .get(n)
+                .is_some_and(|n| n.still_down_at_horizon_probability.is_some()),
+            _ => false,
+        }
+    }
+
+    /// Whether `i` meets the target with 95 % confidence, fails it, or cannot tell. When
+    /// `i` is only a lower bound of the truth, an upper target cannot be met (the truth
+    /// may be above it) though it can fail, and a lower target is met as soon as the bound
+    /// is.
+    pub fn verdict(&self, i: &Interval, lower_bound: bool) -> Verdict {
         let [lo, hi] = i.ci95;
         let (good, bad) = if self.at_most {
-            (hi <= self.bound, lo > self.bound)
+            (hi <= self.bound && !lower_bound, lo > self.bound)
         } else {
-            (lo >= self.bound, hi < self.bound)
+            (lo >= self.bound, hi < self.bound && !lower_bound)
         };
         match (good, bad) {
             (true, _) => Verdict::Meets,
@@ -187,8 +202,14 @@ mod tests {
             estimate: (lo + hi) / 2.0,
             ci95: [lo, hi],
         };
-        assert_eq!(t.verdict(&i(80.0, 99.0)), Verdict::Meets);
-        assert_eq!(t.verdict(&i(90.0, 110.0)), Verdict::Undecided);
-        assert_eq!(t.verdict(&i(101.0, 120.0)), Verdict::Fails);
+        assert_eq!(t.verdict(&i(80.0, 99.0), false), Verdict::Meets);
+        assert_eq!(t.verdict(&i(90.0, 110.0), false), Verdict::Undecided);
+        assert_eq!(t.verdict(&i(101.0, 120.0), false), Verdict::Fails);
+        // Censored: a lower bound below the target says nothing; above it, it fails.
+        assert_eq!(t.verdict(&i(80.0, 99.0), true), Verdict::Undecided);
+        assert_eq!(t.verdict(&i(101.0, 120.0), true), Verdict::Fails);
+        let at_least: Target = "mean(x) >= 100s".parse().unwrap();
+        assert_eq!(at_least.verdict(&i(101.0, 120.0), true), Verdict::Meets);
+        assert_eq!(at_least.verdict(&i(80.0, 99.0), true), Verdict::Undecided);
     }
 }
