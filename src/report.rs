@@ -5,7 +5,7 @@ mod compare;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
-pub use strata::{describe, Cause, Interval, StrataNode, StrataReport, StrataSummary};
+pub use strata::{describe, Cause, Interval, Precision, StrataNode, StrataReport, StrataSummary};
 
 use indexmap::IndexMap;
 use serde::Serialize;

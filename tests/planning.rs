@@ -272,3 +272,45 @@ fn sweep_and_budget_reject_bad_ranges_and_targets_before_running() {
     );
     rejected(&["sweep", "--vary", vary, "--node", "nosuch"], "--node");
 }
+
+#[test]
+fn precision_runs_until_the_headline_is_that_narrow_and_says_what_stopped_it() {
+    let r = json(&["run", "--precision", "5%"]);
+    let p = &r["precision"];
+    assert_eq!(p["stopped_by"], "met", "{p}");
+    assert_eq!(p["headline"], "facing_outage_probability");
+    let reached = p["reached"].as_f64().unwrap();
+    assert!(reached <= 0.05, "{p}");
+    let i = &r["facing_outage_probability"];
+    let (est, lo, hi) = (
+        i["estimate"].as_f64().unwrap(),
+        i["ci95"][0].as_f64().unwrap(),
+        i["ci95"][1].as_f64().unwrap(),
+    );
+    assert!(((hi - lo) / 2.0 / est - reached).abs() < 1e-12);
+    assert!(r["runs"].as_u64().unwrap() <= 4_000, "{}", r["runs"]);
+    // The guarded variant's rare outage needs far more: the --runs limit stops it first.
+    let r = json(&[
+        "run",
+        "s3-2017-guarded",
+        "--precision",
+        "5%",
+        "--runs",
+        "3000",
+    ]);
+    assert_eq!(r["precision"]["stopped_by"], "runs");
+    assert_eq!(r["runs"], 3000);
+    rejected(
+        &["run", "--precision", "10%", "--method", "plain"],
+        "--method strata (the default)",
+    );
+    rejected(
+        &["run", "--precision", "0%"],
+        "a percentage above 0% and below 100%",
+    );
+    rejected(&["run", "--max-time", "5s"], "--precision with it");
+    rejected(
+        &["run", "--precision", "5%", "--max-time", "soon"],
+        "a duration with units",
+    );
+}

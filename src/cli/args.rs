@@ -66,6 +66,14 @@ pub struct RunArgs {
     /// two per input with chance left in it); 1,000,000 plain].
     #[arg(long)]
     pub runs: Option<u64>,
+    /// By strata: run until the 95 % interval of the probability of a customer-facing
+    /// outage is this narrow, relative to it (`10%`: ±10 %), or `--runs` (then a limit,
+    /// default 10,000,000) or `--max-time` is reached.
+    #[arg(long, value_name = "PERCENT")]
+    pub precision: Option<String>,
+    /// With --precision: stop after this long (`30s`, `10m`).
+    #[arg(long, value_name = "DURATION")]
+    pub max_time: Option<String>,
     /// By strata: keystroke errors enumerated per command; inputs with more are left out
     /// and their probability is added to every upper bound.
     #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
@@ -255,6 +263,8 @@ impl Default for RunArgs {
             sets: Vec::new(),
             method: Method::Strata,
             runs: None,
+            precision: None,
+            max_time: None,
             max_errors: crate::sampling::MAX_ERRORS,
             seed: 1,
             threads: None,
@@ -273,12 +283,52 @@ const MAX_THREADS: usize = 1024;
 const MAX_RUNS: u64 = 1_000_000_000_000;
 
 impl RunArgs {
-    /// The runs asked for, or the method's default.
+    /// The runs asked for, or the method's default (with --precision, a limit).
     pub fn runs(&self) -> u64 {
         self.runs.unwrap_or(match self.method {
+            Method::Strata if self.precision.is_some() => 10_000_000,
             Method::Strata => 100_000,
             Method::Plain => 1_000_000,
         })
+    }
+
+    /// `--precision` as a fraction, and `--max-time`, checked: only by strata.
+    pub fn precision(&self) -> Result<Option<(f64, Option<std::time::Duration>)>, Error> {
+        let invalid = |option, value: &str, expected: &str| Error::InvalidOption {
+            option,
+            value: value.to_string(),
+            expected: expected.to_string(),
+        };
+        let Some(p) = &self.precision else {
+            if let Some(t) = &self.max_time {
+                return Err(invalid("--max-time", t, "--precision with it"));
+            }
+            return Ok(None);
+        };
+        if self.method == Method::Plain {
+            return Err(invalid("--precision", p, "--method strata (the default)"));
+        }
+        let target = crate::scenario::units::parse_percent(p)
+            .filter(|f| *f > 0.0 && *f < 1.0)
+            .ok_or_else(|| {
+                invalid(
+                    "--precision",
+                    p,
+                    "a percentage above 0% and below 100%, such as 10%",
+                )
+            })?;
+        let max_time = match &self.max_time {
+            Some(t) => Some(
+                crate::scenario::units::parse_duration(t)
+                    .filter(|d| d.as_millis() > 0)
+                    .map(|d| std::time::Duration::from_millis(d.as_millis()))
+                    .ok_or_else(|| {
+                        invalid("--max-time", t, "a duration with units, such as 30s or 10m")
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Some((target, max_time)))
     }
 
     /// Checks the values clap cannot: 1 ≤ runs ≤ 10^12, 1 ≤ threads ≤ 1024, at most

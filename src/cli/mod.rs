@@ -74,8 +74,9 @@ fn stdout_error(source: io::Error) -> Error {
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load_with(&args.scenario, &args.sets)?;
+    let precision = args.precision()?;
     if args.method == Method::Strata {
-        return plan::run_strata(args, &model, threads, out);
+        return plan::run_strata(args, &model, threads, precision, out);
     }
     let plan = Plan {
         runs: args.runs(),

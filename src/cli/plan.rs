@@ -20,6 +20,7 @@ pub(super) fn run_strata(
     args: &RunArgs,
     model: &Model,
     threads: usize,
+    precision: Option<(f64, Option<std::time::Duration>)>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let options = stratified::Options {
@@ -31,18 +32,22 @@ pub(super) fn run_strata(
     let stop = stop_on_ctrl_c();
     let bar = progress_bar(args.runs(), args.quiet);
     let started = Instant::now();
-    let est = stratified::run(
-        model,
-        options,
-        &mut |done, planned| {
-            bar.set_length(planned);
-            bar.set_position(done);
-        },
-        &stop,
-    )?;
+    let mut progress = |done, planned| {
+        bar.set_length(planned);
+        bar.set_position(done);
+    };
+    let (est, report) = match precision {
+        Some((target, max_time)) => {
+            planning::precise(model, options, target, max_time, &mut progress, &stop)?
+        }
+        None => {
+            let est = stratified::run(model, options, &mut progress, &stop)?;
+            let report = StrataReport::new(model, &est, args.seed);
+            (est, report)
+        }
+    };
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    let report = StrataReport::new(model, &est, args.seed);
     if let Some(path) = &args.csv {
         AtomicFile::write_with(path, |w| csv::write_strata(w, model, &est))?;
     }

@@ -74,6 +74,24 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "        in them; up to {} keystroke errors; {left}",
         s.max_keystroke_errors
     )?;
+    if let Some(p) = &r.precision {
+        let why = match p.stopped_by {
+            "met" => "met",
+            "runs" => "not met: the --runs limit came first",
+            _ => "not met: the --max-time limit came first",
+        };
+        let what = if p.headline == "outage_probability" {
+            "any outage"
+        } else {
+            "a customer-facing outage"
+        };
+        writeln!(
+            w,
+            "precision: ±{:.1}% asked on P({what}), ±{:.1}% reached: {why}",
+            p.target * 100.0,
+            p.reached * 100.0
+        )?;
+    }
     writeln!(w)?;
     writeln!(w, "per command:")?;
     writeln!(

@@ -16,7 +16,7 @@ pub use vary::{Vary, MAX_VALUES};
 
 use crate::error::Error;
 use crate::model::Model;
-use crate::report::{Interval, StrataReport};
+use crate::report::{Interval, Precision, StrataReport};
 use crate::scenario::{self, Set};
 use crate::stratified::{run_paired, Options};
 
@@ -242,4 +242,114 @@ pub fn budget(
         values,
         sweep,
     })
+}
+
+/// Runs `model` by strata with a growing budget until the headline probability's 95 %
+/// interval has a relative half-width of at most `target`, or `options.runs` runs or
+/// `max_time` are reached: each round asks for about as many runs as the last one's width
+/// says are needed (two to four times as many), and repeats its runs (the same streams).
+/// `max_time` also cuts a round short; the result is then the last round that ran to its
+/// end (or, if none did, the runs of the cut one).
+pub fn precise(
+    model: &Model,
+    options: Options,
+    target: f64,
+    max_time: Option<std::time::Duration>,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<(crate::stratified::Estimate, StrataReport), Error> {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let started = Instant::now();
+    let cut = AtomicBool::new(false);
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // Raises `cut` on a stop request or at the deadline, whichever comes first.
+        scope.spawn(|| {
+            while !finished.load(Ordering::Relaxed) {
+                let late = max_time.is_some_and(|t| started.elapsed() >= t);
+                if late || stop.load(Ordering::Relaxed) {
+                    cut.store(true, Ordering::Relaxed);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let result = rounds(model, options, target, progress, (stop, &cut));
+        finished.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// The rounds of [`precise`]; `cut` is raised by a stop request (`stop`) or the deadline.
+fn rounds(
+    model: &Model,
+    options: Options,
+    target: f64,
+    progress: &mut dyn FnMut(u64, u64),
+    (stop, cut): (&AtomicBool, &AtomicBool),
+) -> Result<(crate::stratified::Estimate, StrataReport), Error> {
+    use std::sync::atomic::Ordering;
+    let mut budget = options.runs.min(1_000);
+    let mut last: Option<(crate::stratified::Estimate, StrataReport)> = None;
+    loop {
+        let round = Options {
+            runs: budget,
+            ..options
+        };
+        let mut est = crate::stratified::run(model, round, progress, cut)?;
+        // Cut by the deadline, not by the user: the last round that ran to its end is the
+        // result asked for.
+        let timed_out = cut.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed);
+        if timed_out {
+            est.complete = true;
+            if let Some((before, _)) = last.take() {
+                est = before;
+            }
+        }
+        let mut report = StrataReport::new(model, &est, options.seed);
+        let (headline, i) = if report.facing_outage_probability.estimate > 0.0 {
+            (
+                "facing_outage_probability",
+                report.facing_outage_probability,
+            )
+        } else {
+            ("outage_probability", report.outage_probability)
+        };
+        let reached = if i.estimate > 0.0 {
+            (i.ci95[1] - i.ci95[0]) / 2.0 / i.estimate
+        } else {
+            f64::INFINITY
+        };
+        let stopped_by = if reached <= target {
+            Some("met")
+        } else if timed_out {
+            Some("time")
+        } else if budget >= options.runs || !est.complete {
+            Some("runs")
+        } else {
+            None
+        };
+        if let Some(stopped_by) = stopped_by {
+            report.precision = Some(Precision {
+                target,
+                reached,
+                headline,
+                stopped_by,
+            });
+            return Ok((est, report));
+        }
+        last = Some((est, report));
+        // The width shrinks as 1/√runs.
+        let needed = if reached.is_finite() {
+            (budget as f64 * (reached / target).powi(2) * 1.1).ceil() as u64
+        } else {
+            budget.saturating_mul(4)
+        };
+        // At most four times as many a round, so that a round ends before a deadline
+        // would waste it.
+        budget = needed
+            .clamp(budget.saturating_mul(2), budget.saturating_mul(4))
+            .min(options.runs);
+    }
 }

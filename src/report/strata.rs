@@ -42,6 +42,23 @@ pub struct StrataReport {
     pub customer_outage_probability: Interval,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
+    /// With `--precision`: what was asked, what was reached and what stopped the runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+}
+
+/// How a run to a precision ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct Precision {
+    /// The relative half-width asked for (0.1 for ±10 %).
+    pub target: f64,
+    /// The relative half-width reached, of `headline`.
+    pub reached: f64,
+    /// Which probability it is measured on: `"facing_outage_probability"`, or
+    /// `"outage_probability"` when no customer-facing outage can happen.
+    pub headline: &'static str,
+    /// `"met"`, `"runs"` (the `--runs` limit came first) or `"time"` (`--max-time`).
+    pub stopped_by: &'static str,
 }
 
 /// What was enumerated and what was left out.
@@ -206,6 +223,7 @@ impl StrataReport {
             },
             facing_outage_probability: combine::proportion(&facing, left).into(),
             outage_probability: combine::proportion(&outage, left).into(),
+            precision: None,
             customer_outage_probability: combine::proportion(&customer, left).into(),
             nodes,
         }
