@@ -5,7 +5,10 @@ mod compare;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
-pub use strata::{describe, Cause, Interval, Precision, StrataNode, StrataReport, StrataSummary};
+pub use strata::{
+    describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
+    StrataSummary,
+};
 
 use indexmap::IndexMap;
 use serde::Serialize;

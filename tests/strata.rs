@@ -163,6 +163,15 @@ fn a_stratum_without_chance_is_known_exactly() {
     );
     let given = api.downtime_given_unavailable_s.unwrap();
     assert_eq!((given.estimate, given.ci95), (180.0, [180.0, 180.0]));
+    // And so is every quantile of it, with no width.
+    let q = api.downtime_given_unavailable_quantiles_s.unwrap();
+    for (name, q) in [("p50", q.p50), ("p90", q.p90), ("p99", q.p99)] {
+        assert_eq!(
+            (q.estimate, q.ci95),
+            (180.0, [Some(180.0), Some(180.0)]),
+            "{name}"
+        );
+    }
     // Expected downtime per command: 180 s times the probability, exactly.
     assert!((api.expected_downtime_s.estimate - 180.0 * p).abs() < 1e-12);
 }
@@ -198,5 +207,49 @@ fn intervals_stay_in_range() {
         if let Some(d) = &n.downtime_given_unavailable_s {
             inside(name, d, f64::INFINITY);
         }
+        if let Some(q) = &n.downtime_given_unavailable_quantiles_s {
+            for q in [q.p50, q.p90, q.p99] {
+                let lo = q.ci95[0].unwrap();
+                assert!(0.0 <= lo && lo <= q.estimate, "{name}: {q:?}");
+                assert!(
+                    q.ci95[1].map_or(true, |hi| q.estimate <= hi),
+                    "{name}: {q:?}"
+                );
+            }
+            assert!(q.p50.estimate <= q.p90.estimate && q.p90.estimate <= q.p99.estimate);
+        }
+    }
+}
+
+#[test]
+fn quantiles_given_unavailable_agree_with_plain_monte_carlo() {
+    // Where outages are common, the strata's p50 and p90 of a node's downtime when it is
+    // down agree with the plain runs' quantiles over their down runs: the plain value
+    // lies within the strata's interval widened by its bucket (0.2 %).
+    let model = fixture("typo-mix.toml");
+    let s = strata_up_to(&model, 30_000, 2, 3);
+    let plan = Plan {
+        runs: 100_000,
+        seed: 3,
+        threads: 2,
+    };
+    let acc = montecarlo::run(&model, plan, None, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let i = model.find("api").unwrap().index();
+    // The plain runs' downtime of api counts zeros for runs where it stayed up: its
+    // quantile q over down runs is its quantile 1 − (1 − q)·P(down) over all runs.
+    let t = &acc.nodes[i].downtime;
+    let p_down = acc.nodes[i].down_runs as f64 / acc.runs as f64;
+    let q = s.nodes["api"]
+        .downtime_given_unavailable_quantiles_s
+        .unwrap();
+    for (level, strata_q) in [(0.5, q.p50), (0.9, q.p90)] {
+        let plain = t.quantile(1.0 - (1.0 - level) * p_down).unwrap() as f64 / 1e3;
+        let lo = strata_q.ci95[0].unwrap() * 0.995;
+        let hi = strata_q.ci95[1].unwrap() * 1.005;
+        assert!(
+            lo <= plain && plain <= hi,
+            "p{}: plain {plain}, strata {strata_q:?}",
+            level * 100.0
+        );
     }
 }

@@ -136,6 +136,37 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             probability(&n.unavailable_probability)
         )?;
     }
+    let down: Vec<_> = r
+        .nodes
+        .iter()
+        .filter_map(|(name, n)| Some((name, n.downtime_given_unavailable_quantiles_s?)))
+        .collect();
+    if !down.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{:width$}  {:>11}  {:>11}  {:>11}  p99's 95% interval",
+            "when unavailable", "p50", "p90", "p99"
+        )?;
+        let at_least = |name: &String| {
+            if cut.contains(&name.as_str()) {
+                "≥"
+            } else {
+                ""
+            }
+        };
+        for (name, q) in down {
+            let hi = q.p99.ci95[1].map_or("> max".to_string(), duration);
+            let lo = q.p99.ci95[0].map_or("-".to_string(), duration);
+            writeln!(
+                w,
+                "{name:width$}  {:>11}  {:>11}  {:>11}  [{lo}, {hi}]",
+                format!("{}{}", at_least(name), duration(q.p50.estimate)),
+                format!("{}{}", at_least(name), duration(q.p90.estimate)),
+                format!("{}{}", at_least(name), duration(q.p99.estimate)),
+            )?;
+        }
+    }
     if !cut.is_empty() {
         writeln!(
             w,

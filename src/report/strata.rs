@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::model::{Model, NodeKind};
 use crate::safeguard::Fates;
-use crate::stats::strata::{self as combine, Part};
+use crate::stats::strata::{self as combine, BucketPart, Part};
 use crate::stats::{StratumSums, Sum};
 use crate::stratified::Estimate;
 
@@ -98,6 +98,9 @@ pub struct StrataNode {
     /// Mean time fully unavailable, in seconds, given that it became unavailable; absent
     /// if it never did.
     pub downtime_given_unavailable_s: Option<Interval>,
+    /// p50, p90 and p99 of its time fully unavailable, in seconds, given that it became
+    /// unavailable; absent if it never did.
+    pub downtime_given_unavailable_quantiles_s: Option<Quantiles>,
     /// Expected time fully unavailable per command, in seconds (0 when it stays up).
     pub expected_downtime_s: Interval,
     /// Expected traffic-weighted unavailability per command, in seconds.
@@ -109,6 +112,26 @@ pub struct StrataNode {
     pub still_down_at_horizon_probability: Option<Interval>,
     /// The inputs that contribute most to its probability of becoming unavailable.
     pub causes: Vec<Cause>,
+}
+
+/// Three quantiles of a time, in seconds.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: Quantile,
+    /// 90th percentile.
+    pub p90: Quantile,
+    /// 99th percentile.
+    pub p99: Quantile,
+}
+
+/// A quantile with its 95 % interval; the upper end is `null` when unknown.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Quantile {
+    /// The quantile.
+    pub estimate: f64,
+    /// 95 % interval (Woodruff's, from the strata), each end at a histogram bucket's edge.
+    pub ci95: [Option<f64>; 2],
 }
 
 /// One input and its part in a probability.
@@ -190,6 +213,27 @@ impl StrataReport {
                 let downtime = parts(&|a| seconds(&a.nodes[i].downtime), &exact);
                 let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
                 let cut = parts(&|a| count(a.nodes[i].censored_runs), &exact);
+                let buckets: Vec<BucketPart> = est
+                    .results
+                    .iter()
+                    .enumerate()
+                    .map(|(h, a)| BucketPart {
+                        weight: strata.strata[h].probability,
+                        n: a.runs,
+                        buckets: &a.nodes[i].down_buckets,
+                        exact: exact(h),
+                    })
+                    .collect();
+                let quantile = |q: f64| {
+                    combine::conditional_quantile(&buckets, q).map(|e| Quantile {
+                        estimate: e.estimate as f64 / 1e3,
+                        ci95: [Some(e.lo as f64 / 1e3), e.hi.map(|h| h as f64 / 1e3)],
+                    })
+                };
+                let quantiles = match (quantile(0.5), quantile(0.9), quantile(0.99)) {
+                    (Some(p50), Some(p90), Some(p99)) => Some(Quantiles { p50, p90, p99 }),
+                    _ => None,
+                };
                 let censored = est.results.iter().any(|a| a.nodes[i].censored_runs > 0);
                 let report = StrataNode {
                     kind: node.kind.label(),
@@ -198,6 +242,7 @@ impl StrataReport {
                     unavailable_probability: combine::proportion(&down, left).into(),
                     downtime_given_unavailable_s: combine::conditional_mean(&downtime, &down)
                         .map(Interval::from),
+                    downtime_given_unavailable_quantiles_s: quantiles,
                     expected_downtime_s: combine::mean(&downtime, left, horizon).into(),
                     expected_lost_service_s: combine::mean(&lost, left, horizon).into(),
                     still_down_at_horizon_probability: censored

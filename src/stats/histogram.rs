@@ -7,7 +7,7 @@ const EXACT: u64 = 1024;
 const HALF: u64 = EXACT / 2;
 
 /// Bucket index of `v`.
-fn index(v: u64) -> usize {
+pub(crate) fn index(v: u64) -> usize {
     if v < EXACT {
         return v as usize;
     }
@@ -17,7 +17,7 @@ fn index(v: u64) -> usize {
 }
 
 /// Smallest and largest value that fall in bucket `i`.
-fn bounds(i: usize) -> (u64, u64) {
+pub(crate) fn bounds(i: usize) -> (u64, u64) {
     let i = i as u64;
     if i < EXACT {
         return (i, i);

@@ -238,3 +238,102 @@ mod tests {
         assert!((e.ci95[1] - e.ci95[0]).abs() < 1e-9, "{:?}", e.ci95);
     }
 }
+
+/// One stratum's part in a quantile of a value over the runs in which an event happened
+/// (downtime given unavailability): its weight, runs, the event runs' values by bucket,
+/// and whether it is known exactly.
+#[derive(Clone, Copy, Debug)]
+pub struct BucketPart<'a> {
+    /// The stratum's exact probability.
+    pub weight: f64,
+    /// Its runs.
+    pub n: u64,
+    /// The values of its runs in which the event happened, by bucket.
+    pub buckets: &'a super::sums::Buckets,
+    /// Whether every run of the stratum is the same.
+    pub exact: bool,
+}
+
+/// A quantile and its 95 % interval; the upper end is `None` when unknown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantileEstimate {
+    /// The quantile (its bucket's middle; exact below 1,024).
+    pub estimate: u64,
+    /// Lower end of the interval (the lower edge of its bucket).
+    pub lo: u64,
+    /// Upper end (the upper edge of its bucket), `None` when the interval runs past the
+    /// largest value.
+    pub hi: Option<u64>,
+}
+
+/// The `q`-quantile of a value over the runs in which an event happened, from strata:
+/// the smallest bucket where the weighted share of event runs at or below it reaches `q`.
+/// Its interval inverts the 95 % interval of that share (Woodruff's method): the share's
+/// stratified variance at the quantile comes from each stratum's event runs at or below
+/// it, so strata known exactly add none. `None` if the event never happened.
+pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<QuantileEstimate> {
+    let events = |p: &BucketPart| p.buckets.iter().map(|(_, c)| c).sum::<u64>();
+    let mass: f64 = parts
+        .iter()
+        .filter(|p| p.n > 0)
+        .map(|p| p.weight * events(p) as f64 / p.n as f64)
+        .sum();
+    if mass <= 0.0 {
+        return None;
+    }
+    let mut all: Vec<usize> = parts
+        .iter()
+        .flat_map(|p| p.buckets.iter().map(|(b, _)| b))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    // The weighted share of event runs at or below each bucket.
+    let share = |b: usize| -> f64 {
+        parts
+            .iter()
+            .filter(|p| p.n > 0)
+            .map(|p| p.weight * p.buckets.up_to(b) as f64 / p.n as f64)
+            .sum::<f64>()
+            / mass
+    };
+    let shares: Vec<f64> = all.iter().map(|&b| share(b)).collect();
+    let first_at = |level: f64| {
+        all.iter()
+            .zip(&shares)
+            .find(|(_, &s)| s >= level)
+            .map(|(&b, _)| b)
+    };
+    let at = first_at(q).unwrap_or(*all.last()?);
+    let mut var = 0.0;
+    for p in parts.iter().filter(|p| !p.exact && p.n >= 2) {
+        let n = p.n as f64;
+        let (a, d) = (p.buckets.up_to(at) as f64, events(p) as f64);
+        let sum = a - q * d;
+        let sum_sq = a * (1.0 - q) * (1.0 - q) + (d - a) * q * q;
+        let v = ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0);
+        var += p.weight * p.weight * v / n;
+    }
+    let half = Z95 * var.sqrt() / mass;
+    let (lo_level, hi_level) = (q - half, q + half);
+    let lo = if lo_level <= 0.0 {
+        0
+    } else {
+        first_at(lo_level).map_or(0, |b| super::sums::bucket_bounds(b).0)
+    };
+    let hi = if hi_level > 1.0 {
+        None
+    } else {
+        first_at(hi_level).map(|b| super::sums::bucket_bounds(b).1)
+    };
+    // Within the values seen: constant values come out exact.
+    let (min, max) = parts
+        .iter()
+        .filter_map(|p| p.buckets.range())
+        .fold((u64::MAX, 0), |(a, b), (c, d)| (a.min(c), b.max(d)));
+    let (b_lo, b_hi) = super::sums::bucket_bounds(at);
+    Some(QuantileEstimate {
+        estimate: (b_lo + (b_hi - b_lo) / 2).clamp(min, max),
+        lo: lo.min(b_lo).clamp(min, max),
+        hi: hi.map(|h| h.max(b_hi).clamp(min, max)),
+    })
+}

@@ -2,6 +2,9 @@
 //! few hundred bytes per node whatever the values, so that many strata and many variants
 //! fit in memory. Integer throughout, so merging is exact and the same in any order.
 
+use std::collections::BTreeMap;
+
+use super::histogram::{bounds, index};
 use crate::engine::Outcome;
 use crate::model::Model;
 
@@ -57,8 +60,54 @@ impl Sum {
     }
 }
 
+/// Counts of values by the log-linear buckets of [`super::Histogram`], holding only the
+/// buckets seen: for a stratum's downtimes, a few hundred entries at most.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Buckets {
+    counts: BTreeMap<u32, u64>,
+    /// The smallest and largest value counted, exactly.
+    range: Option<(u64, u64)>,
+}
+
+impl Buckets {
+    fn record(&mut self, v: u64) {
+        *self.counts.entry(index(v) as u32).or_insert(0) += 1;
+        self.range = Some(self.range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));
+    }
+
+    fn merge(&mut self, other: &Buckets) {
+        for (&b, &n) in &other.counts {
+            *self.counts.entry(b).or_insert(0) += n;
+        }
+        self.range = match (self.range, other.range) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, y) => x.or(y),
+        };
+    }
+
+    /// (bucket, count), by bucket.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.counts.iter().map(|(&b, &n)| (b as usize, n))
+    }
+
+    /// Values in buckets up to and including `bucket`.
+    pub fn up_to(&self, bucket: usize) -> u64 {
+        self.counts.range(..=bucket as u32).map(|(_, &n)| n).sum()
+    }
+
+    /// The smallest and largest value counted; `None` if none was.
+    pub fn range(&self) -> Option<(u64, u64)> {
+        self.range
+    }
+}
+
+/// The smallest and largest value of bucket `i`.
+pub fn bucket_bounds(i: usize) -> (u64, u64) {
+    bounds(i)
+}
+
 /// One node's counts and sums.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeSums {
     /// Runs in which it became fully unavailable.
     pub down_runs: u64,
@@ -71,6 +120,8 @@ pub struct NodeSums {
     pub downtime: Sum,
     /// Its traffic-weighted unavailability.
     pub lost_service: Sum,
+    /// Its downtimes in the runs where it became unavailable (for quantiles).
+    pub down_buckets: Buckets,
 }
 
 /// Counts and sums of a stratum's runs.
@@ -111,6 +162,9 @@ impl StratumSums {
             n.down_runs += u64::from(out.down_at.is_some());
             n.impacted_runs += u64::from(out.depth > 0);
             n.censored_runs += u64::from(out.still_down);
+            if out.down_at.is_some() {
+                n.down_buckets.record(out.downtime.as_millis());
+            }
             n.downtime.record(out.downtime.as_millis());
             n.lost_service.record(out.lost_service.as_millis());
         }
@@ -131,6 +185,7 @@ impl StratumSums {
             a.censored_runs += b.censored_runs;
             a.downtime.merge(&b.downtime);
             a.lost_service.merge(&b.lost_service);
+            a.down_buckets.merge(&b.down_buckets);
         }
     }
 }
