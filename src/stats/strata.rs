@@ -210,6 +210,42 @@ mod tests {
         assert!(e.ci95[1] > 10.0);
     }
 
+    proptest::proptest! {
+        /// Whatever the strata (weights, runs, counts, exactness, values and what is left
+        /// out), a probability's interval stays within [0, 1] around its estimate, and a
+        /// mean's and a conditional mean's never go below 0.
+        #[test]
+        fn intervals_never_leave_their_range(
+            strata in proptest::collection::vec(
+                (0.0f64..1.0, 1u64..500, 0.0f64..=1.0, proptest::bool::ANY, 0.0f64..1e7),
+                1..12,
+            ),
+            left in 0.0f64..0.01,
+        ) {
+            let total: f64 = strata.iter().map(|s| s.0).sum::<f64>().max(1e-12);
+            let mut events = Vec::new();
+            let mut values = Vec::new();
+            for &(w, n, share, exact, v) in &strata {
+                let w = w / total * (1.0 - left);
+                let x = ((n as f64) * share).round() as u64;
+                events.push(Part::count(w, x, n, exact));
+                // x runs with value v, the rest 0: sum x·v, sum of squares x·v².
+                let x = x as f64;
+                values.push(Part { weight: w, n, sum: x * v, sum_sq: x * v * v, exact });
+            }
+            let p = proportion(&events, left);
+            proptest::prop_assert!(0.0 <= p.ci95[0] && p.ci95[0] <= p.estimate + 1e-12, "{:?}", p);
+            proptest::prop_assert!(p.estimate <= p.ci95[1] + 1e-12 && p.ci95[1] <= 1.0, "{:?}", p);
+            let m = mean(&values, left, 1e7);
+            proptest::prop_assert!(0.0 <= m.ci95[0] && m.ci95[0] <= m.estimate + 1e-9, "{:?}", m);
+            proptest::prop_assert!(m.estimate <= m.ci95[1] + 1e-9, "{:?}", m);
+            if let Some(c) = conditional_mean(&values, &events) {
+                proptest::prop_assert!(0.0 <= c.ci95[0] && c.ci95[0] <= c.estimate + 1e-9, "{:?}", c);
+                proptest::prop_assert!(c.estimate <= c.ci95[1] + 1e-9, "{:?}", c);
+            }
+        }
+    }
+
     #[test]
     fn conditional_mean_of_a_constant_is_that_constant() {
         // Two strata: in one the event always happens with value 5, in the other never.
