@@ -1,7 +1,16 @@
 //! The command line: parses arguments, calls the library, and returns an exit code. The
 //! only place that prints to the terminal.
 
+/// Writes a line to stderr; a closed or full stderr is no reason to panic or fail.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
+mod files;
 mod plan;
 
 use std::ffi::OsString;
@@ -42,7 +51,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         // A closed pipe (`blastradius … | head`) is the reader's choice, not an error.
         Err(Error::Write { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             e.exit_code()
         }
     }
@@ -75,6 +84,11 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load_with(&args.scenario, &args.sets)?;
     let precision = args.precision()?;
+    let outputs = [
+        ("--csv", args.csv.as_deref()),
+        ("--json", args.json.as_deref()),
+    ];
+    files::check_outputs(&[&args.scenario], &present(&outputs))?;
     if args.method == Method::Strata {
         return plan::run_strata(args, &model, threads, precision, out);
     }
@@ -114,7 +128,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         AtomicFile::write_with(path, |w| json::write(w, &report))?;
     }
     if !args.quiet {
-        eprintln!(
+        note!(
             "{} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s, {:.0} events/s",
             acc.runs,
             if threads == 1 { "" } else { "s" },
@@ -185,6 +199,10 @@ fn stop_on_ctrl_c() -> Arc<AtomicBool> {
 fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
     let threads = args.threads()?;
     let model = scenario::load_with(&args.scenario, &args.sets)?;
+    files::check_outputs(
+        &[&args.scenario],
+        &present(&[("--json", args.json.as_deref())]),
+    )?;
     let Some(ops) = model.operations.clone() else {
         return Err(Error::Unsupported {
             scenario: model.origin.clone(),
@@ -213,7 +231,7 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
         AtomicFile::write_with(path, |w| json::write(w, &report))?;
     }
     if !args.quiet {
-        eprintln!(
+        note!(
             "{} periods in {:.2} s",
             tally.periods,
             started.elapsed().as_secs_f64()
@@ -293,4 +311,12 @@ fn list(out: &mut dyn Write) -> Result<(), Error> {
         writeln!(out, "{:width$}  {}", b.name, b.summary).map_err(stdout_error)?;
     }
     Ok(())
+}
+
+/// The outputs asked for, of those an option can name.
+fn present<'a>(outputs: &[(&'static str, Option<&'a Path>)]) -> Vec<(&'static str, &'a Path)> {
+    outputs
+        .iter()
+        .filter_map(|&(option, path)| Some((option, path?)))
+        .collect()
 }

@@ -57,7 +57,7 @@ pub(super) fn run_strata(
     strata::write_summary(out, &report).map_err(stdout_error)?;
     if !args.quiet {
         let runs = est.runs();
-        eprintln!(
+        note!(
             "{runs} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s",
             if threads == 1 { "" } else { "s" },
             runs as f64 / elapsed,
@@ -75,6 +75,8 @@ pub(super) fn run_strata(
 /// `compare`: variants on common random numbers.
 pub(super) fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<(), Error> {
     let options = args.estimate.options()?;
+    let inputs: Vec<&str> = args.scenarios.iter().map(String::as_str).collect();
+    check(&inputs, &args.estimate)?;
     let (models, names) = variants(args)?;
     let refs: Vec<&Model> = models.iter().collect();
     let paired = estimating(&args.estimate, |progress, stop| {
@@ -93,6 +95,7 @@ pub(super) fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<(), Err
 /// `sweep`: a grid of values on common random numbers.
 pub(super) fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), Error> {
     let options = args.estimate.options()?;
+    check(&[&args.scenario], &args.estimate)?;
     let node = chosen_node(&args.scenario, &args.sets, args.node.as_deref())?;
     let report = estimating(&args.estimate, |progress, stop| {
         planning::sweep(
@@ -116,6 +119,7 @@ pub(super) fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), Error> 
 /// `budget`: the smallest (or largest) value that meets a target.
 pub(super) fn budget(args: &BudgetArgs, out: &mut dyn Write) -> Result<(), Error> {
     let options = args.estimate.options()?;
+    check(&[&args.scenario], &args.estimate)?;
     let asked = planning::Budget {
         vary: args.vary.clone(),
         target: args.target.clone(),
@@ -163,6 +167,15 @@ fn chosen_node(spec: &str, sets: &[scenario::Set], asked: Option<&str>) -> Resul
         .unwrap_or_default())
 }
 
+/// Checks the outputs asked for before anything runs.
+fn check(inputs: &[&str], args: &EstimateArgs) -> Result<(), Error> {
+    let outputs = [
+        ("--csv", args.csv.as_deref()),
+        ("--json", args.json.as_deref()),
+    ];
+    super::files::check_outputs(inputs, &super::present(&outputs))
+}
+
 /// Runs `work` with a progress bar and Ctrl-C handling; says how long it took.
 fn estimating<T>(
     args: &EstimateArgs,
@@ -180,7 +193,7 @@ fn estimating<T>(
     );
     bar.finish_and_clear();
     if !args.quiet && result.is_ok() {
-        eprintln!("done in {:.2} s", started.elapsed().as_secs_f64());
+        note!("done in {:.2} s", started.elapsed().as_secs_f64());
     }
     result
 }

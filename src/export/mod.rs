@@ -20,6 +20,9 @@ use crate::error::Error;
 /// A file written to a temporary name in the same folder and renamed into place only when
 /// complete, so a crash, a kill or an error never leaves a truncated file at `path`.
 /// A path that exists and is not a regular file (`/dev/stdout`, a pipe) is written directly.
+/// A symbolic link is written through, never replaced: a link to a regular file gets the
+/// file replaced atomically where it is; a link into `/dev` or `/proc` (`/dev/stdout` to
+/// a redirected file) is written directly.
 pub struct AtomicFile {
     path: PathBuf,
     target: Target,
@@ -37,7 +40,17 @@ impl AtomicFile {
             path: path.to_path_buf(),
             source,
         };
-        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        // `/dev/stdout` links to `/proc/self/fd/1`, which resolves to whatever stdout is
+        // (a redirected file, say): such paths are written as they are, never replaced.
+        let system = |p: &Path| p.starts_with("/dev") || p.starts_with("/proc");
+        let hop = std::fs::read_link(path).ok();
+        let through_system = system(path) || hop.as_deref().is_some_and(system);
+        let resolved = match hop {
+            Some(_) if !through_system => std::fs::canonicalize(path).map_err(fail)?,
+            _ => path.to_path_buf(),
+        };
+        let special = through_system || std::fs::metadata(&resolved).is_ok_and(|m| !m.is_file());
+        let path = resolved.as_path();
         let target = if special {
             let file = std::fs::OpenOptions::new()
                 .write(true)
@@ -49,11 +62,17 @@ impl AtomicFile {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
-            let file = tempfile::Builder::new()
-                .prefix(".blastradius-")
-                .suffix(".partial")
-                .tempfile_in(dir)
-                .map_err(fail)?;
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(".blastradius-").suffix(".partial");
+            // A replaced file keeps its mode; a new one gets the usual 0666 less the umask
+            // (the system applies the umask when the file is created).
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode());
+                builder.permissions(std::fs::Permissions::from_mode(mode));
+            }
+            let file = builder.tempfile_in(dir).map_err(fail)?;
             Target::Temporary(BufWriter::new(file))
         };
         Ok(AtomicFile {

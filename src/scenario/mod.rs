@@ -85,21 +85,72 @@ pub fn load_with(spec: &str, sets: &[Set]) -> Result<Model, Error> {
     )?)
 }
 
-/// The origin (a path, or `builtin:NAME`) and text of `spec`.
+/// The largest scenario file read: far beyond any real topology, small enough that a
+/// mistaken path (`/dev/zero`) cannot take the machine's memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The origin (a path, or `builtin:NAME`) and text of `spec`: a regular file if there is
+/// one at that path, else the built-in of that name (a folder of that name does not hide
+/// it). A folder, a device or a pipe is refused before anything is read from it.
 fn source(spec: &str) -> Result<(String, String), Error> {
     let path = Path::new(spec);
-    if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        return Ok((spec.to_string(), text));
-    }
-    match BUILTINS.iter().find(|b| b.name == spec) {
-        Some(b) => Ok((format!("builtin:{}", b.name), b.text.to_string())),
-        None => Err(Error::UnknownScenario {
+    let builtin = BUILTINS.iter().find(|b| b.name == spec);
+    let refuse = |expected: &str| Error::InvalidOption {
+        option: "SCENARIO",
+        value: spec.to_string(),
+        expected: expected.to_string(),
+    };
+    match (std::fs::metadata(path), builtin) {
+        (Ok(m), _) if m.is_file() => {
+            if m.len() > MAX_FILE_BYTES {
+                return Err(refuse("a scenario file of at most 16 MiB"));
+            }
+            let text = read_text(spec)?;
+            Ok((spec.to_string(), text))
+        }
+        (_, Some(b)) => Ok((format!("builtin:{}", b.name), b.text.to_string())),
+        (Ok(m), None) if m.is_dir() => Err(refuse("a TOML file, not a folder")),
+        (Ok(_), None) => Err(refuse("a regular TOML file, not a device, pipe or socket")),
+        (Err(_), None) => Err(Error::UnknownScenario {
             name: spec.to_string(),
             builtins: BUILTINS.iter().map(|b| b.name.to_string()).collect(),
         }),
     }
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] of a file as UTF-8; text that is not UTF-8 is a
+/// scenario error at the position of its first bad byte.
+fn read_text(spec: &str) -> Result<String, Error> {
+    use std::io::Read;
+    let failed = |source| Error::Read {
+        path: Path::new(spec).to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(spec)
+        .map_err(failed)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::InvalidOption {
+            option: "SCENARIO",
+            value: spec.to_string(),
+            expected: "a scenario file of at most 16 MiB".into(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = std::str::from_utf8(good).unwrap_or_default();
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Error::Scenario(ScenarioError {
+            origin: spec.to_string(),
+            line,
+            column,
+            kind: ScenarioErrorKind::Syntax(
+                "not UTF-8 text; expected a TOML file encoded in UTF-8".into(),
+            ),
+        })
+    })
 }
