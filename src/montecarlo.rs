@@ -19,8 +19,10 @@ use crate::stats::Accumulator;
 
 /// How long one chunk should take: short enough to stop promptly and update progress.
 const CHUNK_TIME: Duration = Duration::from_millis(100);
-/// Runs per worker in the first chunk, before the speed is known.
-const FIRST_SLICE: u64 = 256;
+/// Runs per worker in the first chunk, before the speed is known: one, since a run may be
+/// expensive (ten million servers to boot) and a stop request must not wait for many; the
+/// chunks then grow at most fourfold at a time toward [`CHUNK_TIME`].
+const FIRST_SLICE: u64 = 1;
 
 /// The random stream of run `run`: ChaCha8 keyed by `seed`, on stream number `run`.
 /// ChaCha8 is specified independently of this crate and of the platform.

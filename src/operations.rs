@@ -104,7 +104,14 @@ pub fn run(
                 w.sums.iter_mut().for_each(|s| *s = 0);
                 w.censored.iter_mut().for_each(|c| *c = false);
                 let (mut outages, mut worst, mut worst_censored) = (0, 0, false);
-                for _ in 0..commands {
+                let mut stopped = false;
+                for k in 0..commands {
+                    // A period can hold hundreds of millions of commands: a stop request
+                    // abandons it (it is not counted) rather than wait for its end.
+                    if k % 4096 == 4095 && stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        stopped = true;
+                        break;
+                    }
                     let o = w.sim.run_random(&mut rng, &mut Unobserved);
                     if o.cascade_depth == 0 {
                         continue;
@@ -124,6 +131,9 @@ pub fn run(
                             worst_censored = o.nodes[i].still_down;
                         }
                     }
+                }
+                if stopped {
+                    break;
                 }
                 let t = &mut w.tally;
                 t.periods += 1;

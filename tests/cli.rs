@@ -723,6 +723,40 @@ fn a_killed_run_never_leaves_a_truncated_file() {
         previous
     );
     assert!(!dir.path().join("sum.json").exists());
+    // The killed run stranded its temporary files: the next run in the folder removes them.
+    let partial = |dir: &Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .count()
+    };
+    assert!(
+        partial(dir.path()) > 0,
+        "SIGKILL leaves the temporary files"
+    );
+    ok(&blastradius_in(
+        dir.path(),
+        &["run", "--runs", "300", "-q", "--json", "next.json"],
+    ));
+    assert_eq!(partial(dir.path()), 0, "the next run cleaned them");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_like_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = start_long_batch(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    signal(&child, "-TERM");
+    let out = wait_briefly(child);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_file(&dir.path().join("sum.json"))["complete"], false);
 }
 
 #[test]

@@ -62,8 +62,10 @@ impl AtomicFile {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
+            clean_stale(dir);
             let mut builder = tempfile::Builder::new();
-            builder.prefix(".blastradius-").suffix(".partial");
+            let prefix = format!("{PARTIAL}{}-", std::process::id());
+            builder.prefix(&prefix).suffix(".partial");
             // A replaced file keeps its mode; a new one gets the usual 0666 less the umask
             // (the system applies the umask when the file is created).
             #[cfg(unix)]
@@ -131,5 +133,35 @@ impl Write for AtomicFile {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.writer().flush()
+    }
+}
+
+/// How temporary output files begin; then the writing process's id, a dash, random letters
+/// and `.partial`.
+const PARTIAL: &str = ".blastradius-";
+
+/// Removes the temporary files that killed runs (SIGKILL, a power cut) left in `dir`: those
+/// whose process is gone. Only where that can be told (`/proc`); never another's live file.
+fn clean_stale(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PARTIAL)) else {
+            continue;
+        };
+        let Some((pid, _)) = rest.split_once('-') else {
+            continue;
+        };
+        let gone = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if gone && rest.ends_with(".partial") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }

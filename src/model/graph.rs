@@ -2,7 +2,7 @@
 //! depends on it. Built only if acyclic, so an order exists in which every node comes
 //! after everything it needs or restarts after.
 
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -84,30 +84,63 @@ impl DependencyGraph {
     }
 }
 
-/// A cycle through `start`: a path of nodes inside its strongly connected component.
+/// A cycle of the graph, found by depth-first search from `start` first (where the
+/// topological sort stopped), then from every other node: a path whose first node is
+/// repeated at the end. Iterative, with an explicit stack, and linear in the graph's size,
+/// so a cycle of any length is found without exhausting the thread's stack.
 fn find_cycle(graph: &DiGraph<NodeId, EdgeKind>, start: NodeIndex) -> Vec<NodeId> {
-    let component = tarjan_scc(graph)
-        .into_iter()
-        .find(|c| c.contains(&start))
-        .unwrap_or_else(|| vec![start]);
-    // Depth-first walk inside the component until an edge leads back to `start`.
-    let mut path = vec![start];
-    let mut seen = vec![start];
-    'walk: while let Some(&at) = path.last() {
-        for next in graph.neighbors(at) {
-            if next == start {
-                path.push(start);
-                break 'walk;
-            }
-            if component.contains(&next) && !seen.contains(&next) {
-                seen.push(next);
-                path.push(next);
-                continue 'walk;
+    let n = graph.node_count();
+    let next: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            let mut out: Vec<usize> = graph
+                .neighbors(NodeIndex::new(i))
+                .map(|x| x.index())
+                .collect();
+            // petgraph lists the newest edge first: keep the order edges were written.
+            out.reverse();
+            out
+        })
+        .collect();
+    // 0: not seen; 1: on the current path; 2: done (no cycle through it).
+    let mut state = vec![0u8; n];
+    let roots = std::iter::once(start.index()).chain(0..n);
+    for root in roots {
+        if state[root] != 0 {
+            continue;
+        }
+        // The current path, each node with the index of its next edge to follow.
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (at, ref mut edge)) = path.last_mut() {
+            match next[at].get(*edge) {
+                Some(&to) => {
+                    *edge += 1;
+                    match state[to] {
+                        0 => {
+                            state[to] = 1;
+                            path.push((to, 0));
+                        }
+                        1 => {
+                            // An edge back into the path: the cycle runs from `to` to here.
+                            let from = path.iter().position(|&(x, _)| x == to).unwrap_or(0);
+                            let mut cycle: Vec<NodeId> = path[from..]
+                                .iter()
+                                .map(|&(x, _)| graph[NodeIndex::new(x)])
+                                .collect();
+                            cycle.push(graph[NodeIndex::new(to)]);
+                            return cycle;
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    state[at] = 2;
+                    path.pop();
+                }
             }
         }
-        path.pop();
     }
-    path.into_iter().map(|ix| graph[ix]).collect()
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -140,6 +173,17 @@ mod tests {
         assert_eq!(cycle.first(), cycle.last());
         assert_eq!(cycle.len(), 4);
         assert!(!cycle.contains(&NodeId(3)));
+    }
+
+    #[test]
+    fn a_cycle_of_a_million_nodes_is_found_without_exhausting_the_stack() {
+        let n = 1_000_000;
+        let e: Vec<_> = (0..n)
+            .map(|i| (NodeId(i), NodeId((i + 1) % n), EdgeKind::Needs))
+            .collect();
+        let cycle = DependencyGraph::new(n, &e).unwrap_err();
+        assert_eq!(cycle.len(), n + 1);
+        assert_eq!(cycle.first(), cycle.last());
     }
 
     #[test]

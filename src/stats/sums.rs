@@ -16,13 +16,24 @@ pub struct Wide {
 }
 
 impl Wide {
-    fn add(&mut self, v: u128) {
+    pub(crate) fn add(&mut self, v: u128) {
         let (lo, carry) = self.lo.overflowing_add(v);
         self.lo = lo;
         self.hi += u128::from(carry);
     }
 
-    fn merge(&mut self, other: Wide) {
+    /// Adds `a · b` exactly.
+    pub(crate) fn add_product(&mut self, a: u128, b: u64) {
+        let (high, low) = (a >> 64, a & u128::from(u64::MAX));
+        let b = u128::from(b);
+        // a·b = high·b·2^64 + low·b, each product below 2^128.
+        let middle = high * b;
+        self.add(low * b);
+        self.add(middle << 64);
+        self.hi += middle >> 64;
+    }
+
+    pub(crate) fn merge(&mut self, other: Wide) {
         self.add(other.lo);
         self.hi += other.hi;
     }
@@ -207,5 +218,9 @@ mod tests {
         v.merge(w);
         v.merge(w);
         assert_eq!((v.hi, v.lo), (2, 6));
+        // (2^127 + 1) · 6 = 3·2^128 + 6.
+        let mut p = Wide::default();
+        p.add_product((1 << 127) + 1, 6);
+        assert_eq!((p.hi, p.lo), (3, 6));
     }
 }
