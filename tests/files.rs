@@ -174,3 +174,26 @@ fn a_full_stderr_is_no_crash() {
     // The timing line cannot be written: the run still succeeds.
     assert_eq!(run(&["run", "--runs", "300"]).code(), Some(0));
 }
+
+#[cfg(unix)]
+#[test]
+fn files_are_written_before_a_reader_closes_stdout() {
+    // `blastradius run … --json out.json | head -1`: the summary's reader goes away after
+    // one line; the JSON is written before the summary, so it is there all the same.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_blastradius");
+    for method in ["strata", "plain"] {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "'{bin}' run --method {method} --runs 2000 -q --json {method}.json | head -1"
+            ))
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let json = std::fs::read_to_string(dir.path().join(format!("{method}.json"))).unwrap();
+        assert!(json.contains("\"scenario\": \"s3-2017\""), "{method}");
+    }
+}

@@ -123,10 +123,11 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         csv.commit()?;
     }
     let report = Report::new(&model, &plan, &acc);
-    text::write_summary(out, &report).map_err(stdout_error)?;
+    // Files first: a reader that closes stdout early (`| head`) must not cost them.
     if let Some(path) = &args.json {
         AtomicFile::write_with(path, |w| json::write(w, &report))?;
     }
+    text::write_summary(out, &report).map_err(stdout_error)?;
     if !args.quiet {
         note!(
             "{} runs in {elapsed:.2} s on {threads} thread{}: {:.0} runs/s, {:.0} events/s",
@@ -226,10 +227,10 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
     )?;
     bar.finish_and_clear();
     let report = OperationsReport::new(&model, &ops, &plan, &tally);
-    text::write_operations(out, &report).map_err(stdout_error)?;
     if let Some(path) = &args.json {
         AtomicFile::write_with(path, |w| json::write(w, &report))?;
     }
+    text::write_operations(out, &report).map_err(stdout_error)?;
     if !args.quiet {
         note!(
             "{} periods in {:.2} s",
