@@ -5,10 +5,15 @@
 //! - [`model`]: the checked model the engine runs, built once from a scenario;
 //! - [`typo`]: the operator's command and how it is mistyped;
 //! - [`safeguard`]: what the operator's tool does to stop or limit a wrong removal;
+//! - [`sampling`]: the discrete inputs (count as typed, selector, safeguard outcomes) as
+//!   strata with exact probabilities, and each one's random streams;
 //! - [`engine`]: one run, as a discrete-event simulation with integer time;
 //! - [`montecarlo`]: many runs in parallel, deterministic on any thread count;
+//! - [`stratified`]: runs by strata, for one scenario or several on common random numbers;
 //! - [`operations`]: periods of routine commands: annual downtime and availability;
-//! - [`stats`] and [`report`]: streaming statistics and the summary built from them;
+//! - [`stats`] and [`report`]: streaming statistics (plain, and weighted by strata) and the
+//!   summaries built from them;
+//! - [`planning`]: sweeps, budgets and runs to a precision, on common random numbers;
 //! - [`export`]: one writer per output format;
 //! - [`cli`]: the command line, the only part that prints.
 
