@@ -131,9 +131,14 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
         }
         let mut reductions = vec![];
         for (node, n) in &d.nodes {
+            let cut = if n.censored {
+                "  (cut at the horizon: lower bounds)"
+            } else {
+                ""
+            };
             writeln!(
                 w,
-                "  {node:node_width$}  {:<38}  {}",
+                "  {node:node_width$}  {:<38}  {}{cut}",
                 probability(&n.unavailable_probability),
                 seconds(&n.expected_downtime_s)
             )?;

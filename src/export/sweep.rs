@@ -73,10 +73,16 @@ pub fn write_sweep<W: Write + ?Sized>(w: &mut W, r: &SweepReport, node: &str) ->
             writeln!(w, "{line}(no node {node} here)")?;
             continue;
         };
+        // Cut at the horizon: only lower bounds.
+        let at_least = if n.still_down_at_horizon_probability.is_some() {
+            "≥ "
+        } else {
+            ""
+        };
         let given = n
             .downtime_given_unavailable_s
             .as_ref()
-            .map_or_else(|| "-".into(), seconds);
+            .map_or_else(|| "-".into(), |i| format!("{at_least}{}", seconds(i)));
         writeln!(
             w,
             "{line}{:<36}  {given:<36}  {}",

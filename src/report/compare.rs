@@ -57,6 +57,11 @@ pub struct NodeDifferences {
     pub expected_downtime_s: Difference,
     /// In the expected lost service per command, in seconds.
     pub expected_lost_service_s: Difference,
+    /// Whether the node was still down at the horizon in some run of either variant: its
+    /// downtimes there are lower bounds, and so the downtime differences are not to be
+    /// trusted (a longer horizon would settle them). Absent when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub censored: bool,
 }
 
 /// A paired difference (variant − first) with its 95 % interval.
@@ -88,10 +93,19 @@ impl CompareReport {
                     .filter(|(id, _)| p.nodes[v][id.index()].is_some())
                     .map(|(id, node)| {
                         let i = id.index();
+                        let cut = |x: usize| {
+                            p.nodes[x][i].is_some_and(|j| {
+                                p.variants[x]
+                                    .results
+                                    .iter()
+                                    .any(|a| a.nodes[j].censored_runs > 0)
+                            })
+                        };
                         let d = NodeDifferences {
                             unavailable_probability: diff(Metric::Unavailable(i)),
                             expected_downtime_s: diff(Metric::Downtime(i)),
                             expected_lost_service_s: diff(Metric::LostService(i)),
+                            censored: cut(0) || cut(v),
                         };
                         (node.name.clone(), d)
                     })
