@@ -255,8 +255,8 @@ fn sweep_and_budget_reject_bad_ranges_and_targets_before_running() {
         "a step above 0",
     );
     rejected(
-        &["budget", "--vary", vary, "--target", "p99(s3-get) <= 1h"],
-        "QUANTITY one of facing, p(NODE), mean(NODE) or expected(NODE)",
+        &["budget", "--vary", vary, "--target", "p95(s3-get) <= 1h"],
+        "QUANTITY one of facing, p(NODE), mean(NODE), p50(NODE), p90(NODE), p99(NODE) or",
     );
     rejected(
         &["budget", "--vary", vary, "--target", "mean(nosuch) <= 1h"],

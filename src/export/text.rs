@@ -148,7 +148,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
     if sg.declined + sg.refused + sg.clipped + sg.aborted + sg.failed > 0 {
         writeln!(
             w,
-            "safeguards           declined at the prompt {}, refused by the guard {}, clipped {}, aborted {}; did not work {} (runs)",
+            "safeguards           on wrong commands: declined at the prompt {}, refused by the guard {}, clipped {}, aborted {}; did not work {} (runs)",
             sg.declined, sg.refused, sg.clipped, sg.aborted, sg.failed
         )?;
     }

@@ -19,6 +19,9 @@ pub enum Quantity {
     Mean(String),
     /// `expected(NODE)`: expected downtime of the node per command.
     Expected(String),
+    /// `p50(NODE)`, `p90(NODE)`, `p99(NODE)`: a percentile (50, 90 or 99) of the node's
+    /// downtime when it becomes unavailable.
+    Percentile(u8, String),
 }
 
 /// A bound on a quantity.
@@ -47,8 +50,9 @@ pub enum Verdict {
 }
 
 const FORMAT: &str = "QUANTITY <= BOUND or QUANTITY >= BOUND, QUANTITY one of facing, \
-                      p(NODE), mean(NODE) or expected(NODE): such as \"mean(s3-get) <= 1h\", \
-                      \"p(s3-get) <= 1e-6\", \"expected(index) <= 30s\"";
+                      p(NODE), mean(NODE), p50(NODE), p90(NODE), p99(NODE) or \
+                      expected(NODE): such as \"mean(s3-get) <= 1h\", \
+                      \"p99(s3-get) <= 3h\", \"p(s3-get) <= 1e-6\", \"expected(index) <= 30s\"";
 
 impl FromStr for Target {
     type Err = Error;
@@ -82,6 +86,11 @@ impl FromStr for Target {
             Quantity::Mean(n)
         } else if let Some(n) = node("expected") {
             Quantity::Expected(n)
+        } else if let Some((q, n)) = [50u8, 90, 99]
+            .into_iter()
+            .find_map(|q| node(&format!("p{q}")).map(|n| (q, n)))
+        {
+            Quantity::Percentile(q, n)
         } else {
             return Err(invalid(FORMAT));
         };
@@ -115,7 +124,10 @@ impl Target {
     pub fn node(&self) -> Option<&str> {
         match &self.quantity {
             Quantity::Facing => None,
-            Quantity::Unavailable(n) | Quantity::Mean(n) | Quantity::Expected(n) => Some(n),
+            Quantity::Unavailable(n)
+            | Quantity::Mean(n)
+            | Quantity::Expected(n)
+            | Quantity::Percentile(_, n) => Some(n),
         }
     }
 
@@ -133,6 +145,24 @@ impl Target {
                 })
             }),
             Quantity::Expected(n) => node(n).map(|n| n.expected_downtime_s),
+            Quantity::Percentile(q, n) => node(n).map(|n| {
+                let Some(qs) = n.downtime_given_unavailable_quantiles_s else {
+                    return Interval {
+                        estimate: 0.0,
+                        ci95: [0.0, 0.0],
+                    };
+                };
+                let p = match q {
+                    50 => qs.p50,
+                    90 => qs.p90,
+                    _ => qs.p99,
+                };
+                // An upper end that is unknown bounds nothing: infinity.
+                Interval {
+                    estimate: p.estimate,
+                    ci95: [p.ci95[0].unwrap_or(0.0), p.ci95[1].unwrap_or(f64::INFINITY)],
+                }
+            }),
         }
     }
 
@@ -140,7 +170,7 @@ impl Target {
     /// still down when runs stopped at the horizon.
     pub fn lower_bound(&self, r: &StrataReport) -> bool {
         match &self.quantity {
-            Quantity::Mean(n) | Quantity::Expected(n) => r
+            Quantity::Mean(n) | Quantity::Expected(n) | Quantity::Percentile(_, n) => r
                 .nodes
                 .get(n)
                 .is_some_and(|n| n.still_down_at_horizon_probability.is_some()),
@@ -184,7 +214,13 @@ mod tests {
         );
         let t: Target = "facing <= 1e-6".parse().unwrap();
         assert_eq!((t.quantity, t.bound), (Quantity::Facing, 1e-6));
+        let t: Target = "p99(s3-get) <= 3h".parse().unwrap();
+        assert_eq!(
+            (t.quantity, t.bound),
+            (Quantity::Percentile(99, "s3-get".into()), 10800.0)
+        );
         for bad in [
+            "p95(x) <= 1h",
             "mean(x) < 1h",
             "median(x) <= 1h",
             "p() <= 0.1",

@@ -284,12 +284,18 @@ impl Accumulator {
         self.customer_outages += u64::from(o.customer_outage);
         self.facing_outages += u64::from(o.facing_outage);
         self.blast_radius.record(u64::from(o.blast_radius));
+        // Safeguards count when they acted on a wrong command, not when one failed on a
+        // correct command that needed no catching.
+        let wrong = o.count_typed != model.command.count
+            || o.selector
+                .is_some_and(|s| s != crate::typo::Selector::Intended);
         let (did, sg) = (&o.interventions, &mut self.safeguards);
-        sg.declined += u64::from(did.declined);
-        sg.refused += u64::from(did.refused);
-        sg.clipped += u64::from(did.clipped);
-        sg.aborted += u64::from(did.aborted);
-        sg.failed += u64::from(did.failed);
+        let acted = |b: bool| u64::from(b && wrong);
+        sg.declined += acted(did.declined);
+        sg.refused += acted(did.refused);
+        sg.clipped += acted(did.clipped);
+        sg.aborted += acted(did.aborted);
+        sg.failed += acted(did.failed);
         self.horizon_hits += u64::from(o.horizon_hit);
         self.events += o.events;
         self.servers_removed.record(o.servers_removed);
