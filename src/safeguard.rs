@@ -104,6 +104,9 @@ pub struct Fates {
     pub guard_works: Option<bool>,
     /// Whether the rate limit works.
     pub limit_works: Option<bool>,
+    /// How many servers a host pattern (a selector's one `each` entry) matched; `None`:
+    /// drawn (binomial).
+    pub matched: Option<u64>,
 }
 
 /// Whether a safeguard that fails with probability `fails` works: `fate` if fixed, else

@@ -262,10 +262,11 @@ impl Command {
 
     /// How many servers of which subsystem the tool is asked to remove: `count` shared
     /// among the `hits` subsystems by largest remainder (ties to the earlier one), then a
-    /// binomial draw for each `each` subsystem.
+    /// binomial draw for each `each` subsystem, unless `matched` fixes the count of a
+    /// selector's only `each` entry.
     pub fn removal<R: Rng + ?Sized>(
         &self,
-        count: u64,
+        (count, matched): (u64, Option<u64>),
         selector: Selector,
         rng: &mut R,
         out: &mut Vec<(NodeId, u64)>,
@@ -276,9 +277,12 @@ impl Command {
             Selector::Wrong(i) => {
                 let m = &self.target_typos.matches[i];
                 apportion(count, &m.hits, out);
+                let fixed = matched.filter(|_| m.each.len() == 1);
                 for e in &m.each {
                     // Checked at build: 0 ≤ share ≤ 1, so the distribution always exists.
-                    let matched = Binomial::new(e.servers, e.share).map_or(0, |b| b.sample(rng));
+                    let matched = fixed.unwrap_or_else(|| {
+                        Binomial::new(e.servers, e.share).map_or(0, |b| b.sample(rng))
+                    });
                     out.push((e.node, matched));
                 }
             }

@@ -73,7 +73,7 @@ fn strata_agree_with_plain_monte_carlo_where_outages_are_common() {
     }
     // All three enumerated: nothing is left out.
     let s = strata_up_to(&model, 30_000, 2, 3);
-    assert_eq!(s.strata.left_out_probability, 0.0);
+    assert!(s.strata.left_out_probability < 1e-15, "{:?}", s.strata);
     agree(
         "outage",
         s.outage_probability.estimate,
@@ -252,4 +252,29 @@ fn quantiles_given_unavailable_agree_with_plain_monte_carlo() {
             level * 100.0
         );
     }
+}
+
+#[test]
+fn a_host_pattern_is_enumerated_exactly() {
+    // k-of-n: a pattern matches each of 20 servers with probability 0.2 and the fleet
+    // needs 15: it fails when 6 or more match, P = P(Binomial(20, 0.2) >= 6) = 0.19579.
+    // With the matched count enumerated, every input is deterministic (constant boots):
+    // the answer is exact, its interval only as wide as the neglected binomial tail.
+    let model = fixture("k-of-n.toml");
+    let s = strata(&model, 1_000, 1);
+    assert_eq!(s.strata.random, 0, "{:?}", s.strata);
+    let exact: f64 = (6..=20u32)
+        .map(|k| {
+            let choose = (0..k).fold(1.0, |c, i| c * f64::from(20 - i) / f64::from(i + 1));
+            choose * 0.2f64.powi(k as i32) * 0.8f64.powi(20 - k as i32)
+        })
+        .sum();
+    let p = s.nodes["api"].unavailable_probability;
+    assert!(
+        (p.estimate - exact).abs() < 1e-12,
+        "{} vs {exact}",
+        p.estimate
+    );
+    assert!(p.ci95[1] - p.ci95[0] < 1e-15, "{:?}", p.ci95);
+    assert!((exact - 0.19579).abs() < 1e-5);
 }

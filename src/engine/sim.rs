@@ -244,7 +244,7 @@ impl<'m> Simulation<'m> {
         self.reset(count, selector);
         let model = self.model;
         let command = &model.command;
-        command.removal(count, selector, rng, &mut self.plan);
+        command.removal((count, fates.matched), selector, rng, &mut self.plan);
         let wrong = count != command.count || selector != Selector::Intended;
         let mut did = Interventions::default();
         let abort = command.safeguards.apply(

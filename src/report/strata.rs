@@ -329,6 +329,7 @@ pub fn describe(f: Fates) -> String {
         }),
         says("guard", f.guard_works),
         says("rate limit", f.limit_works),
+        f.matched.map(|k| format!("pattern matched {k}")),
     ]
     .into_iter()
     .flatten()

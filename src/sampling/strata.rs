@@ -54,8 +54,19 @@ pub struct Strata {
 }
 
 impl Strata {
-    /// The strata of `model`'s command with at most `max_errors` keystroke errors.
+    /// The strata of `model`'s command with at most `max_errors` keystroke errors. A host
+    /// pattern's matched count is enumerated too when that keeps the inputs within
+    /// [`MAX_ENUMERATED`]: beyond, each input needing its own runs costs more than the
+    /// binomial draw it saves, and the count is drawn in every run instead.
     pub fn new(model: &Model, max_errors: u32) -> Strata {
+        let enumerated = Strata::build(model, max_errors, true);
+        if enumerated.strata.len() <= MAX_ENUMERATED {
+            return enumerated;
+        }
+        Strata::build(model, max_errors, false)
+    }
+
+    fn build(model: &Model, max_errors: u32, patterns: bool) -> Strata {
         let command = &model.command;
         let (counts, left_out) = typed_counts(
             &command.number_typos,
@@ -65,31 +76,48 @@ impl Strata {
         let mut reaches: Vec<Vec<bool>> = Vec::new();
         let mut reach_of: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
         let mut strata = Vec::new();
+        let mut left_out = left_out;
+        let matched_counts = |selector| {
+            if patterns {
+                matched_counts(model, selector)
+            } else {
+                (vec![(None, 1.0)], 0.0)
+            }
+        };
+        for (selector, p_selector) in selectors(model) {
+            left_out += p_selector * matched_counts(selector).1;
+        }
         for count in counts {
             for (selector, p_selector) in selectors(model) {
-                let hit = removal_targets(model, count.count, selector);
-                let reach = downstream(model, &hit);
-                let next = reaches.len();
-                let r = *reach_of.entry(reach.clone()).or_insert(next);
-                if r == next {
-                    reaches.push(reach);
-                }
-                for (fates, p_fates) in fates(model, count.count, selector) {
-                    let probability = count.probability * p_selector * p_fates;
-                    if probability <= 0.0 {
-                        continue;
+                for (matched, p_matched) in matched_counts(selector).0 {
+                    let input = (count.count, matched);
+                    let hit = removal_targets(model, input, selector);
+                    let reach = downstream(model, &hit);
+                    let next = reaches.len();
+                    let r = *reach_of.entry(reach.clone()).or_insert(next);
+                    if r == next {
+                        reaches.push(reach);
                     }
-                    let limited =
-                        command.safeguards.rate_limit.is_some() && fates.limit_works != Some(false);
-                    strata.push(Stratum {
-                        fixed_removal: !limited && fixed_removal(model, selector, &hit),
-                        key: stream_key(count.count, command.selector_name(selector), fates),
-                        count: count.clone(),
-                        selector,
-                        fates,
-                        probability,
-                        reach: r,
-                    });
+                    for (fates, p_fates) in fates(model, input, selector) {
+                        let fates = Fates { matched, ..fates };
+                        let probability = count.probability * p_selector * p_matched * p_fates;
+                        if probability <= 0.0 {
+                            continue;
+                        }
+                        let limited = command.safeguards.rate_limit.is_some()
+                            && fates.limit_works != Some(false);
+                        let name = command.selector_name(selector);
+                        strata.push(Stratum {
+                            fixed_removal: !limited
+                                && fixed_removal(model, (selector, matched), &hit),
+                            key: stream_key(count.count, name, fates),
+                            count: count.clone(),
+                            selector,
+                            fates,
+                            probability,
+                            reach: r,
+                        });
+                    }
                 }
             }
         }
@@ -117,9 +145,45 @@ fn selectors(model: &Model) -> Vec<(Selector, f64)> {
     out
 }
 
+/// Most inputs when host patterns' matched counts are enumerated.
+pub const MAX_ENUMERATED: usize = 5_000;
+
+/// Most values a host pattern's matched count is enumerated over; beyond, it is drawn.
+const MAX_MATCHED: usize = 256;
+
+/// The matched counts of a selector's host pattern (its one `each` entry), each with its
+/// binomial probability, over the window where they are not negligible (each term left
+/// out is below 1e-20 of the likeliest); and a bound on what that window leaves out.
+/// `[(None, 1)]` when there is no pattern, several, or too wide a window: then the count
+/// is drawn in every run.
+fn matched_counts(model: &Model, selector: Selector) -> (Vec<(Option<u64>, f64)>, f64) {
+    let drawn = (vec![(None, 1.0)], 0.0);
+    let Selector::Wrong(i) = selector else {
+        return drawn;
+    };
+    let [e] = model.command.target_typos.matches[i].each.as_slice() else {
+        return drawn;
+    };
+    let (first, p) = crate::stats::interval::binomial_window(e.servers, e.share);
+    if p.len() > MAX_MATCHED {
+        return drawn;
+    }
+    let counts = p
+        .into_iter()
+        .enumerate()
+        .map(|(k, q)| (Some(first + k as u64), q))
+        .collect();
+    // At most n + 1 terms outside the window, each below 1e-20 of the largest (≤ 1).
+    (counts, (e.servers as f64 + 1.0) * 1e-20)
+}
+
 /// Which subsystems the input can remove servers from (before safeguards), indexed like
 /// the model's nodes.
-fn removal_targets(model: &Model, count: u64, selector: Selector) -> Vec<bool> {
+fn removal_targets(
+    model: &Model,
+    (count, matched): (u64, Option<u64>),
+    selector: Selector,
+) -> Vec<bool> {
     let mut hit = vec![false; model.nodes.len()];
     match selector {
         Selector::Intended => hit[model.command.target.index()] = count > 0,
@@ -131,7 +195,11 @@ fn removal_targets(model: &Model, count: u64, selector: Selector) -> Vec<bool> {
                 hit[node.index()] |= n > 0;
             }
             for e in &m.each {
-                hit[e.node.index()] |= e.share > 0.0 && e.servers > 0;
+                let some = match matched {
+                    Some(k) => k > 0,
+                    None => e.share > 0.0 && e.servers > 0,
+                };
+                hit[e.node.index()] |= some;
             }
         }
     }
@@ -140,10 +208,17 @@ fn removal_targets(model: &Model, count: u64, selector: Selector) -> Vec<bool> {
 
 /// Whether the servers an input removes are fixed before any draw: no `each` pattern and
 /// no subsystem hit whose cells are chosen at random.
-fn fixed_removal(model: &Model, selector: Selector, hit: &[bool]) -> bool {
+fn fixed_removal(
+    model: &Model,
+    (selector, matched): (Selector, Option<u64>),
+    hit: &[bool],
+) -> bool {
+    // A host pattern draws its match unless the count is fixed.
     let each = match selector {
         Selector::Intended => false,
-        Selector::Wrong(i) => !model.command.target_typos.matches[i].each.is_empty(),
+        Selector::Wrong(i) => {
+            !model.command.target_typos.matches[i].each.is_empty() && matched.is_none()
+        }
     };
     let spread = model.nodes.iter().zip(hit).any(|(node, &hit)| {
         hit && matches!(&node.kind, NodeKind::Subsystem(s)
@@ -168,7 +243,11 @@ pub fn downstream(model: &Model, hit: &[bool]) -> Vec<bool> {
 
 /// The servers the tool is asked to remove, when that is known before any draw (no `each`
 /// pattern): what a confirmation prompt compares with its threshold.
-fn asked_total(model: &Model, count: u64, selector: Selector) -> Option<u64> {
+fn asked_total(
+    model: &Model,
+    (count, matched): (u64, Option<u64>),
+    selector: Selector,
+) -> Option<u64> {
     let fleet = |node: NodeId| match &model.node(node).kind {
         NodeKind::Subsystem(s) => s.servers,
         _ => 0,
@@ -177,10 +256,12 @@ fn asked_total(model: &Model, count: u64, selector: Selector) -> Option<u64> {
         Selector::Intended => Some(count.min(fleet(model.command.target))),
         Selector::Wrong(i) => {
             let m = &model.command.target_typos.matches[i];
-            if !m.each.is_empty() {
-                return None;
-            }
             let mut shares = Vec::new();
+            match (m.each.as_slice(), matched) {
+                ([], _) => {}
+                ([e], Some(k)) => shares.push((e.node, k)),
+                _ => return None,
+            }
             apportion(count, &m.hits, &mut shares);
             let mut per_node: BTreeMap<usize, u64> = BTreeMap::new();
             for (node, n) in shares {
@@ -200,7 +281,11 @@ fn asked_total(model: &Model, count: u64, selector: Selector) -> Option<u64> {
 /// The safeguards' chance outcomes that can matter for this input, each with its
 /// probability: every safeguard works or fails, and the operator, when asked about a wrong
 /// input, confirms it anyway or not. An outcome that cannot matter is fixed, not split.
-fn fates(model: &Model, count: u64, selector: Selector) -> Vec<(Fates, f64)> {
+fn fates(
+    model: &Model,
+    (count, matched): (u64, Option<u64>),
+    selector: Selector,
+) -> Vec<(Fates, f64)> {
     let g = &model.command.safeguards;
     let wrong = count != model.command.count || selector != Selector::Intended;
     let works = |fails: Option<f64>| -> Vec<(Option<bool>, f64)> {
@@ -210,7 +295,8 @@ fn fates(model: &Model, count: u64, selector: Selector) -> Vec<(Fates, f64)> {
         }
     };
     let asks = g.confirmation.as_ref().is_some_and(|c| {
-        wrong && asked_total(model, count, selector).map_or(true, |total| total > c.above)
+        wrong
+            && asked_total(model, (count, matched), selector).map_or(true, |total| total > c.above)
     });
     let confirms = match &g.confirmation {
         Some(c) if asks => vec![
@@ -235,6 +321,7 @@ fn fates(model: &Model, count: u64, selector: Selector) -> Vec<(Fates, f64)> {
                         confirmed_anyway,
                         guard_works,
                         limit_works,
+                        matched: None,
                     };
                     let p = a * b * c * d;
                     if p > 0.0 {
@@ -265,6 +352,11 @@ fn stream_key(count: u64, selector: &str, fates: Fates) -> u64 {
         fate(fates.guard_works),
         fate(fates.limit_works),
     ]);
+    // A fixed match count is part of the input; none leaves the key as it was.
+    if let Some(k) = fates.matched {
+        bytes.push(0xfe);
+        bytes.extend(k.to_le_bytes());
+    }
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h: u64, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -61,7 +61,7 @@ pub struct QuantileRanks {
 /// not negligible (below 1e-20 of the largest), as (first k, probabilities). Computed by
 /// the ratio of successive terms from the mode, with multiplications and divisions only,
 /// so that the result is the same on every machine.
-fn binomial_window(n: u64, q: f64) -> (u64, Vec<f64>) {
+pub(crate) fn binomial_window(n: u64, q: f64) -> (u64, Vec<f64>) {
     let q = q.clamp(0.0, 1.0);
     if q == 0.0 || q == 1.0 || n == 0 {
         let k = if q == 1.0 { n } else { 0 };

@@ -3,7 +3,7 @@
 //! threads today, from machines later) is exact and order-independent.
 
 mod histogram;
-mod interval;
+pub(crate) mod interval;
 pub mod strata;
 mod sums;
 
