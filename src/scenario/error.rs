@@ -99,24 +99,77 @@ impl fmt::Display for ScenarioErrorKind {
                 write!(f, "`{key}` refers to unknown node {name:?}; ")?;
                 if known.is_empty() {
                     f.write_str("there is nothing it may refer to")
-                } else {
+                } else if known.len() <= SHOWN {
                     write!(f, "known: {}", known.join(", "))
+                } else {
+                    let closest = closest(name, known);
+                    write!(
+                        f,
+                        "the closest known: {}, and {} others",
+                        closest.join(", "),
+                        known.len() - closest.len()
+                    )
                 }
             }
             ScenarioErrorKind::DuplicateNode { name } => write!(
                 f,
                 "node {name:?} is defined twice; subsystems, services and standbys share one namespace"
             ),
-            ScenarioErrorKind::Cycle { path } => write!(
-                f,
-                "dependency cycle {}: nothing on it could ever recover; dependencies (needs, needs_any, restart_after) must not form a cycle",
-                path.join(" -> ")
-            ),
+            ScenarioErrorKind::Cycle { path } => {
+                // A long cycle shows its ends: the first nodes, then the last.
+                let shown = if path.len() > 2 * SHOWN {
+                    format!(
+                        "{} -> … ({} more) … -> {}",
+                        path[..SHOWN].join(" -> "),
+                        path.len() - 2 * SHOWN,
+                        path[path.len() - SHOWN..].join(" -> ")
+                    )
+                } else {
+                    path.join(" -> ")
+                };
+                write!(
+                    f,
+                    "dependency cycle {shown}: nothing on it could ever recover; dependencies (needs, needs_any, restart_after) must not form a cycle"
+                )
+            }
         }
     }
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Names listed in a message at most: a file of 100,000 nodes must not print them all.
+const SHOWN: usize = 10;
+
+/// The [`SHOWN`] names of `known` closest to `name` by edit distance, closest first (ties
+/// in the order known).
+fn closest<'a>(name: &str, known: &'a [String]) -> Vec<&'a str> {
+    let mut scored: Vec<(usize, usize, &str)> = known
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (edit_distance(name, k), i, k.as_str()))
+        .collect();
+    scored.sort_unstable();
+    scored.into_iter().take(SHOWN).map(|(_, _, k)| k).collect()
+}
+
+/// Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
 
 #[cfg(test)]
 mod tests {

@@ -162,11 +162,16 @@ impl Checker<'_> {
 
     fn model(&self, raw: RawScenario) -> Result<Model> {
         let names = self.names(&raw)?;
+        // Looked up once per reference: a map, so that checking stays linear in the file.
+        let index: std::collections::HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let resolve = |key: &str, r: &Spanned<String>| -> Result<NodeId> {
-            names
-                .iter()
-                .position(|n| n == r.get_ref())
-                .map(NodeId)
+            index
+                .get(r.get_ref().as_str())
+                .map(|&i| NodeId(i))
                 .ok_or_else(|| {
                     self.error(
                         r.span(),
@@ -353,6 +358,7 @@ impl Checker<'_> {
             .chain(raw.customers.keys())
             .chain(raw.standbys.keys());
         let mut names: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for key in keys {
             let name = key.get_ref();
             let ok = !name.is_empty()
@@ -367,7 +373,7 @@ impl Checker<'_> {
                     "a name of ASCII letters, digits, '-', '_' or '.'",
                 ));
             }
-            if names.contains(name) {
+            if !seen.insert(name.clone()) {
                 return Err(self.error(
                     key.span(),
                     ScenarioErrorKind::DuplicateNode { name: name.clone() },
@@ -439,11 +445,12 @@ impl Checker<'_> {
     fn graph(&self, nodes: &[Node], edges: &[Edge]) -> Result<DependencyGraph> {
         let plain: Vec<_> = edges.iter().map(|e| (e.from, e.to, e.kind)).collect();
         DependencyGraph::new(nodes.len(), &plain).map_err(|cycle| {
-            // Point at the reference that closes the cycle.
-            let (from, to) = (cycle[cycle.len() - 2], cycle[cycle.len() - 1]);
+            // Point at the reference that closes the cycle as printed (the path is printed
+            // reversed, "x depends on y"): its first edge, dependency → dependent.
+            let (from, to) = (cycle[0], cycle[1]);
             let span = edges
                 .iter()
-                .find(|e| e.from == to && e.to == from)
+                .find(|e| e.from == from && e.to == to)
                 .map_or(0..0, |e| e.span.clone());
             // Edges run dependency → dependent; print the path as "x depends on y".
             let path = cycle
