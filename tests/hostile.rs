@@ -72,3 +72,64 @@ fn a_three_node_cycle_points_at_a_reference_on_it() {
     assert!(!stderr.contains(":1:1:"), "{stderr}");
     assert!(stderr.contains("dependency cycle"), "{stderr}");
 }
+
+const SMALL: &str = "[scenario]\nname = \"t\"\n\n[subsystems.a]\nservers = 10\n\
+                     min_capacity = 5\nrestart = { parallelism = 2, boot_time = \
+                     { dist = \"constant\", value = \"1m\" } }\n\n[services.s]\n\
+                     needs = [\"a\"]\n\n[command]\ntarget = \"a\"\ncount = 1\n";
+
+/// `SMALL` with `from` replaced by `to` is refused with exit 2 and `message`.
+fn says(from: &str, to: &str, message: &str) {
+    assert!(SMALL.contains(from), "{from}");
+    let out = check(&SMALL.replacen(from, to, 1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(message), "{to}: {stderr}");
+    for internal in ["Raw", "struct", "i128", "map;"] {
+        assert!(!stderr.contains(internal), "{to}: {stderr}");
+    }
+}
+
+#[test]
+fn messages_speak_of_the_file_not_of_the_program() {
+    says(
+        "restart = {",
+        "restart = \"fast\"\nx = {",
+        "`restart` is string \"fast\"; expected a table",
+    );
+    says(
+        "[scenario]",
+        "[[scenario]]",
+        "`[[scenario]]` makes a list of tables; expected one table, `[scenario]`",
+    );
+    says(
+        "count = 1",
+        "count = 123456789012345678901234567890",
+        "`count` is integer `123456789012345678901234567890`, too large; expected a whole number",
+    );
+    says(
+        "min_capacity = 5",
+        "min_capacity = 5.0",
+        "is the number 5.0; expected a number of servers",
+    );
+    says(
+        "servers = 10",
+        "servers = 10\nservers = 11",
+        "`servers` is given twice; expected each key once in a table",
+    );
+}
+
+#[test]
+fn a_rate_limit_that_would_take_millions_of_steps_is_refused_at_check() {
+    // 10,000,000 servers at 1 a step: 10,000,000 events a run (2.6 GB, 14 s before).
+    let text = SMALL.replacen("servers = 10", "servers = 10000000", 1)
+        + "\n[command.safeguards]\nrate_limit = { servers = 1, per = \"1ms\", \
+           detection = { dist = \"constant\", value = \"1h\" } }\n";
+    let out = check(&text);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("expected at most 1000000 steps per command: at least 10 servers a step"),
+        "{stderr}"
+    );
+}

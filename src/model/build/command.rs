@@ -41,6 +41,31 @@ impl Checker<'_> {
             Some(s) => self.safeguards(s)?,
             None => Safeguards::default(),
         };
+        if let (Some(r), Some(raw)) = (&safeguards.rate_limit, c.safeguards.as_ref()) {
+            // Each step of a rate-limited removal is an event: bound the work of one run.
+            let fleet: u64 = nodes
+                .iter()
+                .filter_map(|n| match &n.kind {
+                    NodeKind::Subsystem(s) => Some(s.servers),
+                    _ => None,
+                })
+                .fold(0u64, u64::saturating_add);
+            let steps = fleet.div_ceil(r.servers);
+            if let (true, Some(written)) = (steps > MAX_STEPS, raw.rate_limit.as_ref()) {
+                return Err(self.invalid(
+                    written.servers.span(),
+                    "command.safeguards.rate_limit.servers",
+                    format!(
+                        "{} servers a step: {steps} steps to remove every server",
+                        r.servers
+                    ),
+                    format!(
+                        "at most {MAX_STEPS} steps per command: at least {} servers a step",
+                        fleet.div_ceil(MAX_STEPS)
+                    ),
+                ));
+            }
+        }
         Ok(Command {
             description: c.description.clone().unwrap_or_default(),
             target,
@@ -295,6 +320,11 @@ impl Checker<'_> {
         })
     }
 }
+
+/// Most steps a rate-limited removal may take (each is an event in every run), so that
+/// one run's work stays bounded whatever the fleet: at 1 server a step, 10,000,000 servers
+/// would take 10,000,000 events and gigabytes.
+pub const MAX_STEPS: u64 = 1_000_000;
 
 /// Relative weights are drawn from by their sum: where that sum would overflow (two weights
 /// of `1e308`), divide them all by the largest, which keeps their ratios and makes it finite.

@@ -32,6 +32,28 @@ pub(crate) fn build(origin: &str, text: &str) -> Result<Model> {
         if let (true, Some(key)) = (e.message().starts_with("invalid "), key_before(text, at)) {
             message = format!("`{key}` is {message}");
         }
+        // What is written at the error, up to `=` or the end of its line.
+        let here = text.get(at..).unwrap_or("");
+        let written = here
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim();
+        if message == "duplicate key" {
+            message = if written.is_empty() {
+                "a key is given twice; expected each key once in a table".into()
+            } else {
+                format!("`{written}` is given twice; expected each key once in a table")
+            };
+        } else if let Some(name) = written
+            .strip_prefix("[[")
+            .and_then(|w| w.strip_suffix("]]"))
+        {
+            message = format!("`{written}` makes a list of tables; expected one table, `[{name}]`");
+        }
         ScenarioError::at(origin, text, at, ScenarioErrorKind::Syntax(message))
     })?;
     Checker { origin, text }.model(raw)
@@ -54,7 +76,8 @@ fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
         Value::Integer(i) => format!("the number {i}"),
-        Value::Float(f) => format!("the number {f}"),
+        // As written: 5.0 is not the whole number 5.
+        Value::Float(f) => format!("the number {f:?}"),
         Value::Boolean(b) => format!("{b}"),
         Value::Datetime(d) => format!("the date {d}"),
         Value::Array(_) => "an array".into(),
@@ -755,4 +778,18 @@ fn plain_serde_message(message: &str) -> String {
         )
         .replace("invalid type: ", "")
         .replace("invalid value: ", "")
+        .replace(" as i128", ", too large")
+        .replace("map; expected a string", "a table; expected a string")
+        .replace("map, expected", "a table; expected")
+        .split(' ')
+        .map(|word| {
+            // serde names the Rust type it wanted: say what the user writes instead.
+            if word.starts_with("Raw") {
+                "table".to_string()
+            } else {
+                word.replace("struct", "a")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
