@@ -113,15 +113,37 @@ pub fn run(
     progress: &mut dyn FnMut(u64, u64),
     stop: &AtomicBool,
 ) -> Result<Estimate, Error> {
-    let paired = run_paired(&[model], options, progress, stop)?;
+    let paired = run_variants(&[model], options, progress, stop)?;
     Ok(paired.variants.into_iter().next().expect("one variant"))
 }
 
 /// Runs the strata of every model in `models` on common random numbers: each input (by
-/// its stream key) gets the same runs in every variant that has it.
+/// its stream key) gets the same runs in every variant that has it, and the paired
+/// differences from the first are kept (for `compare`).
 pub fn run_paired(
     models: &[&Model],
     options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<Paired, Error> {
+    run_all(models, options, true, progress, stop)
+}
+
+/// As [`run_paired`], without keeping the paired differences (for sweeps, which compare
+/// each point's own results): memory stays proportional to inputs × variants.
+pub fn run_variants(
+    models: &[&Model],
+    options: Options,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &AtomicBool,
+) -> Result<Paired, Error> {
+    run_all(models, options, false, progress, stop)
+}
+
+fn run_all(
+    models: &[&Model],
+    options: Options,
+    pairs: bool,
     progress: &mut dyn FnMut(u64, u64),
     stop: &AtomicBool,
 ) -> Result<Paired, Error> {
@@ -129,7 +151,7 @@ pub fn run_paired(
         .iter()
         .map(|m| Estimate::new(m, options.max_errors))
         .collect();
-    let mut p = Paired::new(models, variants);
+    let mut p = Paired::new(models, variants, pairs);
     let inputs = p.inputs.len() as u64;
     let mut run = rounds::Rounds {
         models,

@@ -46,7 +46,8 @@ pub struct Paired {
 }
 
 impl Paired {
-    pub(super) fn new(models: &[&Model], variants: Vec<Estimate>) -> Self {
+    /// The inputs of `variants`; the metrics compared only if `pairs`.
+    pub(super) fn new(models: &[&Model], variants: Vec<Estimate>, pairs: bool) -> Self {
         let mut index: BTreeMap<u64, usize> = BTreeMap::new();
         let mut inputs: Vec<Vec<Option<usize>>> = Vec::new();
         for (v, est) in variants.iter().enumerate() {
@@ -59,8 +60,12 @@ impl Paired {
             }
         }
         let first = models[0];
-        let mut metrics = vec![Metric::FacingOutage, Metric::Outage, Metric::CustomerOutage];
-        for (id, _) in first.reported() {
+        let mut metrics = if pairs {
+            vec![Metric::FacingOutage, Metric::Outage, Metric::CustomerOutage]
+        } else {
+            Vec::new()
+        };
+        for (id, _) in first.reported().filter(|_| pairs) {
             let i = id.index();
             metrics.extend([
                 Metric::Unavailable(i),
