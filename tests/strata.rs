@@ -172,6 +172,15 @@ fn a_stratum_without_chance_is_known_exactly() {
             "{name}"
         );
     }
+    // Everything is back after the fourth wave: recovery 240 s, exactly, every quantile too.
+    let back = s.recovery_given_outage_s.unwrap();
+    assert_eq!((back.estimate, back.ci95), (240.0, [240.0, 240.0]));
+    let q = s.recovery_given_outage_quantiles_s.unwrap();
+    assert_eq!(
+        (q.p99.estimate, q.p99.ci95),
+        (240.0, [Some(240.0), Some(240.0)])
+    );
+    assert!(s.not_back_at_horizon_probability.is_none());
     // Expected downtime per command: 180 s times the probability, exactly.
     assert!((api.expected_downtime_s.estimate - 180.0 * p).abs() < 1e-12);
 }

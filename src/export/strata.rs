@@ -104,6 +104,30 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "  any service, internal ones too           {}",
         probability(&r.outage_probability)
     )?;
+    if let (Some(mean), Some(q)) = (
+        &r.recovery_given_outage_s,
+        &r.recovery_given_outage_quantiles_s,
+    ) {
+        let at_least = if r.not_back_at_horizon_probability.is_some() {
+            "≥ "
+        } else {
+            ""
+        };
+        let hi = q.p99.ci95[1].map_or("> max".to_string(), duration);
+        writeln!(
+            w,
+            "when something loses traffic, everything is back after {at_least}{} on average;",
+            duration(mean.estimate)
+        )?;
+        writeln!(
+            w,
+            "  p50 {at_least}{}, p90 {at_least}{}, p99 {at_least}{} [{}, {hi}]",
+            duration(q.p50.estimate),
+            duration(q.p90.estimate),
+            duration(q.p99.estimate),
+            q.p99.ci95[0].map_or("-".to_string(), duration),
+        )?;
+    }
     if r.nodes.values().any(|n| n.kind == "customer") {
         writeln!(
             w,

@@ -96,7 +96,10 @@ pub fn write_sweep<W: Write + ?Sized>(w: &mut W, r: &SweepReport, node: &str) ->
 fn show(target: &Target, i: &Interval) -> String {
     match target.quantity {
         Quantity::Facing | Quantity::Unavailable(_) => probability(i),
-        Quantity::Mean(_) | Quantity::Expected(_) | Quantity::Percentile(..) => seconds(i),
+        Quantity::Mean(_)
+        | Quantity::Expected(_)
+        | Quantity::Percentile(..)
+        | Quantity::Recovery(_) => seconds(i),
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Quantity {
     /// `p50(NODE)`, `p90(NODE)`, `p99(NODE)`: a percentile (50, 90 or 99) of the node's
     /// downtime when it becomes unavailable.
     Percentile(u8, String),
+    /// `mean(recovery)` (`None`) or `p50(recovery)`, `p90(recovery)`, `p99(recovery)`: the
+    /// time until everything is back, when something lost traffic.
+    Recovery(Option<u8>),
 }
 
 /// A bound on a quantity.
@@ -50,8 +53,8 @@ pub enum Verdict {
 }
 
 const FORMAT: &str = "QUANTITY <= BOUND or QUANTITY >= BOUND, QUANTITY one of facing, \
-                      p(NODE), mean(NODE), p50(NODE), p90(NODE), p99(NODE) or \
-                      expected(NODE): such as \"mean(s3-get) <= 1h\", \
+                      p(NODE), mean(NODE), p50(NODE), p90(NODE), p99(NODE), \
+                      expected(NODE), or mean, p50, p90, p99 of (recovery): such as \"mean(s3-get) <= 1h\", \
                       \"p99(s3-get) <= 3h\", \"p(s3-get) <= 1e-6\", \"expected(index) <= 30s\"";
 
 impl FromStr for Target {
@@ -80,6 +83,13 @@ impl FromStr for Target {
         };
         let quantity = if lhs == "facing" {
             Quantity::Facing
+        } else if lhs == "mean(recovery)" {
+            Quantity::Recovery(None)
+        } else if let Some(q) = [50u8, 90, 99]
+            .into_iter()
+            .find(|q| lhs == format!("p{q}(recovery)"))
+        {
+            Quantity::Recovery(Some(q))
         } else if let Some(n) = node("p") {
             Quantity::Unavailable(n)
         } else if let Some(n) = node("mean") {
@@ -123,7 +133,7 @@ impl Target {
     /// The node it names, if any.
     pub fn node(&self) -> Option<&str> {
         match &self.quantity {
-            Quantity::Facing => None,
+            Quantity::Facing | Quantity::Recovery(_) => None,
             Quantity::Unavailable(n)
             | Quantity::Mean(n)
             | Quantity::Expected(n)
@@ -145,6 +155,26 @@ impl Target {
                 })
             }),
             Quantity::Expected(n) => node(n).map(|n| n.expected_downtime_s),
+            Quantity::Recovery(q) => {
+                let zero = Interval {
+                    estimate: 0.0,
+                    ci95: [0.0, 0.0],
+                };
+                Some(match q {
+                    None => r.recovery_given_outage_s.unwrap_or(zero),
+                    Some(q) => r.recovery_given_outage_quantiles_s.map_or(zero, |qs| {
+                        let p = match q {
+                            50 => qs.p50,
+                            90 => qs.p90,
+                            _ => qs.p99,
+                        };
+                        Interval {
+                            estimate: p.estimate,
+                            ci95: [p.ci95[0].unwrap_or(0.0), p.ci95[1].unwrap_or(f64::INFINITY)],
+                        }
+                    }),
+                })
+            }
             Quantity::Percentile(q, n) => node(n).map(|n| {
                 let Some(qs) = n.downtime_given_unavailable_quantiles_s else {
                     return Interval {
@@ -170,6 +200,7 @@ impl Target {
     /// still down when runs stopped at the horizon.
     pub fn lower_bound(&self, r: &StrataReport) -> bool {
         match &self.quantity {
+            Quantity::Recovery(_) => r.not_back_at_horizon_probability.is_some(),
             Quantity::Mean(n) | Quantity::Expected(n) | Quantity::Percentile(_, n) => r
                 .nodes
                 .get(n)

@@ -40,6 +40,15 @@ pub struct StrataReport {
     pub outage_probability: Interval,
     /// Probability per command that some customer lost traffic.
     pub customer_outage_probability: Interval,
+    /// Mean time from the command until everything was back, in seconds, given that
+    /// something lost traffic; absent if nothing ever did.
+    pub recovery_given_outage_s: Option<Interval>,
+    /// Its p50, p90 and p99, in seconds.
+    pub recovery_given_outage_quantiles_s: Option<Quantiles>,
+    /// Probability per command that something was still not back at the horizon; absent
+    /// when no run saw that. When present, recovery times are lower bounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_back_at_horizon_probability: Option<Interval>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -203,6 +212,23 @@ impl StrataReport {
         let facing = parts(&|a| count(a.facing_outages), &facing);
         let customer = parts(&|a| count(a.customer_outages), &customer);
         let horizon = model.horizon.as_secs_f64();
+        // Recovery: over the runs in which something lost traffic.
+        let deterministic = |h: usize| est.deterministic[h];
+        let recovered = parts(&|a| count(a.recovery_runs), &deterministic);
+        let recovery = parts(&|a| seconds(&a.recovery), &deterministic);
+        let not_back = parts(&|a| count(a.recovery_censored), &deterministic);
+        let recovery_buckets: Vec<BucketPart> = est
+            .results
+            .iter()
+            .enumerate()
+            .map(|(h, a)| BucketPart {
+                weight: strata.strata[h].probability,
+                n: a.runs,
+                buckets: &a.recovery_buckets,
+                exact: deterministic(h),
+            })
+            .collect();
+        let cut_short = est.results.iter().any(|a| a.recovery_censored > 0);
         let nodes = model
             .reported()
             .map(|(id, node)| {
@@ -224,16 +250,7 @@ impl StrataReport {
                         exact: exact(h),
                     })
                     .collect();
-                let quantile = |q: f64| {
-                    combine::conditional_quantile(&buckets, q).map(|e| Quantile {
-                        estimate: e.estimate as f64 / 1e3,
-                        ci95: [Some(e.lo as f64 / 1e3), e.hi.map(|h| h as f64 / 1e3)],
-                    })
-                };
-                let quantiles = match (quantile(0.5), quantile(0.9), quantile(0.99)) {
-                    (Some(p50), Some(p90), Some(p99)) => Some(Quantiles { p50, p90, p99 }),
-                    _ => None,
-                };
+                let quantiles = quantiles(&buckets);
                 let censored = est.results.iter().any(|a| a.nodes[i].censored_runs > 0);
                 let report = StrataNode {
                     kind: node.kind.label(),
@@ -268,11 +285,31 @@ impl StrataReport {
             },
             facing_outage_probability: combine::proportion(&facing, left).into(),
             outage_probability: combine::proportion(&outage, left).into(),
+            recovery_given_outage_s: combine::conditional_mean(&recovery, &recovered)
+                .map(Interval::from),
+            recovery_given_outage_quantiles_s: quantiles(&recovery_buckets),
+            not_back_at_horizon_probability: cut_short
+                .then(|| combine::proportion(&not_back, left).into()),
             precision: None,
             customer_outage_probability: combine::proportion(&customer, left).into(),
             nodes,
         }
     }
+}
+
+/// p50, p90 and p99 of a time over the runs of `parts`' buckets, in seconds.
+fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
+    let quantile = |q: f64| {
+        combine::conditional_quantile(parts, q).map(|e| Quantile {
+            estimate: e.estimate as f64 / 1e3,
+            ci95: [Some(e.lo as f64 / 1e3), e.hi.map(|h| h as f64 / 1e3)],
+        })
+    };
+    Some(Quantiles {
+        p50: quantile(0.5)?,
+        p90: quantile(0.9)?,
+        p99: quantile(0.99)?,
+    })
 }
 
 /// The inputs that contribute most to a probability estimated from `parts`.

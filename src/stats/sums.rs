@@ -148,6 +148,15 @@ pub struct StratumSums {
     pub customer_outages: u64,
     /// Per node, indexed like [`Model::nodes`].
     pub nodes: Vec<NodeSums>,
+    /// Runs in which something lost traffic (whose recovery time is counted).
+    pub recovery_runs: u64,
+    /// Of those, runs still not back at the horizon: their recovery is counted at the
+    /// horizon, a lower bound.
+    pub recovery_censored: u64,
+    /// Time until everything was back, over `recovery_runs`.
+    pub recovery: Sum,
+    /// The same, by bucket (for quantiles).
+    pub recovery_buckets: Buckets,
 }
 
 impl StratumSums {
@@ -168,6 +177,19 @@ impl StratumSums {
         if o.cascade_depth == 0 {
             return; // nothing lost traffic: every node's values are zero
         }
+        let recovered = match o.recovery {
+            Some(r) => Some(r.as_millis()),
+            None if o.horizon_hit => {
+                self.recovery_censored += 1;
+                Some(model.horizon.as_millis())
+            }
+            None => None,
+        };
+        if let Some(ms) = recovered {
+            self.recovery_runs += 1;
+            self.recovery.record(ms);
+            self.recovery_buckets.record(ms);
+        }
         for (id, _) in model.reported() {
             let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
             n.down_runs += u64::from(out.down_at.is_some());
@@ -187,6 +209,10 @@ impl StratumSums {
         self.outages += other.outages;
         self.facing_outages += other.facing_outages;
         self.customer_outages += other.customer_outages;
+        self.recovery_runs += other.recovery_runs;
+        self.recovery_censored += other.recovery_censored;
+        self.recovery.merge(&other.recovery);
+        self.recovery_buckets.merge(&other.recovery_buckets);
         if self.nodes.len() < other.nodes.len() {
             self.nodes.resize(other.nodes.len(), NodeSums::default());
         }
