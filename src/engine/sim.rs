@@ -48,6 +48,18 @@ pub struct NodeOutcome {
     pub still_losing: bool,
 }
 
+impl NodeOutcome {
+    /// Whether the node lost nothing in the run: every value of it is zero.
+    pub fn lost_nothing(&self) -> bool {
+        self.depth == 0
+            && self.down_at.is_none()
+            && self.downtime.as_millis() == 0
+            && self.lost_service.as_millis() == 0
+            && !self.still_down
+            && !self.still_losing
+    }
+}
+
 /// What one run did, in total.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {

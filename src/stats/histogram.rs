@@ -28,10 +28,14 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
     (lo, lo + ((1u64 << shift) - 1))
 }
 
-/// Counts of values in log-linear buckets; grows only as far as the largest value seen.
+/// Buckets per chunk: counts are stored in chunks allocated when a value first falls in
+/// them, so a histogram costs memory for the ranges it saw, not for the whole scale.
+const CHUNK: usize = 32;
+
+/// Counts of values in log-linear buckets, stored sparsely (see [`CHUNK`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Histogram {
-    counts: Vec<u64>,
+    chunks: Vec<Option<Box<[u64; CHUNK]>>>,
     total: u64,
     min: u64,
     max: u64,
@@ -48,14 +52,28 @@ impl Histogram {
         if n == 0 {
             return;
         }
-        let i = index(v);
-        if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
-        }
-        self.counts[i] += n;
+        self.add_to_bucket(index(v), n);
         self.min = if self.total == 0 { v } else { self.min.min(v) };
         self.max = self.max.max(v);
         self.total += n;
+    }
+
+    fn add_to_bucket(&mut self, i: usize, n: u64) {
+        let c = i / CHUNK;
+        if c >= self.chunks.len() {
+            self.chunks.resize(c + 1, None);
+        }
+        self.chunks[c].get_or_insert_with(|| Box::new([0; CHUNK]))[i % CHUNK] += n;
+    }
+
+    /// (bucket, count) of the buckets allocated, in order (some counts may be zero).
+    fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
+            chunk
+                .iter()
+                .flat_map(|counts| counts.iter().copied().enumerate())
+                .map(move |(j, n)| (c * CHUNK + j, n))
+        })
     }
 
     /// Adds all of `other`'s counts.
@@ -63,11 +81,8 @@ impl Histogram {
         if other.total == 0 {
             return;
         }
-        if other.counts.len() > self.counts.len() {
-            self.counts.resize(other.counts.len(), 0);
-        }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for (i, n) in other.buckets().filter(|&(_, n)| n > 0) {
+            self.add_to_bucket(i, n);
         }
         self.min = if self.total == 0 {
             other.min
@@ -90,7 +105,10 @@ impl Histogram {
 
     /// How many zeros were counted.
     pub fn zeros(&self) -> u64 {
-        self.counts.first().copied().unwrap_or(0)
+        self.chunks
+            .first()
+            .and_then(|c| c.as_ref())
+            .map_or(0, |c| c[0])
     }
 
     /// Largest value counted (exact).
@@ -106,7 +124,7 @@ impl Histogram {
         }
         let rank = rank.clamp(1, self.total);
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, c) in self.buckets() {
             seen += c;
             if seen >= rank {
                 let (lo, hi) = bounds(i);
@@ -125,7 +143,7 @@ impl Histogram {
         }
         let rank = rank.clamp(1, self.total);
         let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
+        for (i, c) in self.buckets() {
             seen += c;
             if seen >= rank {
                 let (lo, hi) = bounds(i);
@@ -138,7 +156,10 @@ impl Histogram {
     /// How many values are certainly below `v` (those in buckets wholly below it).
     pub fn count_below(&self, v: u64) -> u64 {
         let i = index(v);
-        self.counts.iter().take(i).sum()
+        self.buckets()
+            .take_while(|&(b, _)| b < i)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Smallest value counted (exact); `None` if empty.

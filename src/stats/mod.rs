@@ -261,11 +261,10 @@ pub struct Accumulator {
     pub recovery: Tally,
     /// Runs with each cascade depth (index = depth).
     pub depth: Vec<u64>,
-    /// Indexed like [`Model::nodes`]; standbys stay empty. Runs in which no node lost
-    /// traffic are not in these tallies until [`Accumulator::settle`] adds them as zeros.
+    /// Indexed like [`Model::nodes`]; standbys stay empty. A node is recorded only in
+    /// the runs in which it lost something, so a run costs what it touched; the zeros of
+    /// the other runs are added by [`Accumulator::settle`].
     pub nodes: Vec<NodeTally>,
-    /// Runs in which no node lost traffic, not yet in `nodes`.
-    pub quiet: u64,
 }
 
 impl Accumulator {
@@ -312,11 +311,13 @@ impl Accumulator {
         self.depth[d] += 1;
         if o.cascade_depth == 0 {
             // Nothing lost traffic: every node's downtime and lost service are zero.
-            self.quiet += 1;
             return;
         }
         for (id, _) in model.reported() {
             let (tally, out) = (&mut self.nodes[id.0], &o.nodes[id.0]);
+            if out.lost_nothing() {
+                continue; // counted as a zero by `settle`
+            }
             tally.down_runs += u64::from(out.down_at.is_some());
             tally.impacted_runs += u64::from(out.depth > 0);
             let (down, lost) = (out.downtime.as_millis(), out.lost_service.as_millis());
@@ -333,20 +334,21 @@ impl Accumulator {
         }
     }
 
-    /// Adds the quiet runs to every node's tallies as zeros; call before reading them.
+    /// Adds to every node's tallies a zero for each run in which it lost nothing; call
+    /// before reading them (calling it again adds nothing).
     pub fn settle(&mut self, model: &Model) {
         for (id, _) in model.reported() {
             let tally = &mut self.nodes[id.0];
-            tally.downtime.record_n(0, self.quiet);
-            tally.lost_service.record_n(0, self.quiet);
+            tally.downtime.record_n(0, self.runs - tally.downtime.len());
+            tally
+                .lost_service
+                .record_n(0, self.runs - tally.lost_service.len());
         }
-        self.quiet = 0;
     }
 
     /// Adds `other`'s runs, as if they had been recorded here.
     pub fn merge(&mut self, other: &Accumulator) {
         self.runs += other.runs;
-        self.quiet += other.quiet;
         self.outages += other.outages;
         self.customer_outages += other.customer_outages;
         self.facing_outages += other.facing_outages;

@@ -192,6 +192,9 @@ impl StratumSums {
         }
         for (id, _) in model.reported() {
             let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
+            if out.lost_nothing() {
+                continue; // its values are zero, and zeros add nothing
+            }
             n.down_runs += u64::from(out.down_at.is_some());
             n.impacted_runs += u64::from(out.depth > 0);
             n.censored_runs += u64::from(out.still_down);
