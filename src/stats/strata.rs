@@ -317,22 +317,27 @@ pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<Quantile
     if mass <= 0.0 {
         return None;
     }
-    let mut all: Vec<usize> = parts
+    // The weighted share of event runs at or below each bucket seen, in one sweep.
+    let mut steps: Vec<(usize, f64)> = parts
         .iter()
-        .flat_map(|p| p.buckets.iter().map(|(b, _)| b))
+        .filter(|p| p.n > 0)
+        .flat_map(|p| {
+            let w = p.weight / p.n as f64 / mass;
+            p.buckets.iter().map(move |(b, c)| (b, w * c as f64))
+        })
         .collect();
-    all.sort_unstable();
-    all.dedup();
-    // The weighted share of event runs at or below each bucket.
-    let share = |b: usize| -> f64 {
-        parts
-            .iter()
-            .filter(|p| p.n > 0)
-            .map(|p| p.weight * p.buckets.up_to(b) as f64 / p.n as f64)
-            .sum::<f64>()
-            / mass
-    };
-    let shares: Vec<f64> = all.iter().map(|&b| share(b)).collect();
+    steps.sort_by_key(|&(b, _)| b);
+    let (mut all, mut shares) = (Vec::<usize>::new(), Vec::<f64>::new());
+    let mut running = 0.0;
+    for (b, add) in steps {
+        running += add;
+        if all.last() == Some(&b) {
+            *shares.last_mut().expect("as long as `all`") = running;
+        } else {
+            all.push(b);
+            shares.push(running);
+        }
+    }
     let first_at = |level: f64| {
         all.iter()
             .zip(&shares)
