@@ -197,3 +197,33 @@ fn files_are_written_before_a_reader_closes_stdout() {
         assert!(json.contains("\"scenario\": \"s3-2017\""), "{method}");
     }
 }
+
+#[test]
+fn json_to_dev_stdout_lands_before_the_summary_in_a_redirected_file() {
+    // `/dev/stdout` opened anew would start at offset 0 and the summary, printed through
+    // the shell's descriptor, would write over the JSON; with `>>` it would not append.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tiny.toml"), SCENARIO).unwrap();
+    for (redirect, before) in [(">", ""), (">>", "earlier line\n")] {
+        let out_path = dir.path().join("out.txt");
+        std::fs::write(&out_path, before).unwrap();
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "\"$0\" run tiny.toml --runs 50 --json /dev/stdout {redirect} out.txt"
+            ))
+            .arg(env!("CARGO_BIN_EXE_blastradius"))
+            .current_dir(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let text = std::fs::read_to_string(&out_path).unwrap();
+        let rest = text.strip_prefix(before).expect("what was there stays");
+        let mut json = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+        let first = json.next().expect("the JSON").expect("whole JSON first");
+        assert_eq!(first["scenario"], "tiny");
+        let summary = &rest[json.byte_offset()..];
+        assert!(summary.starts_with("\ntiny (tiny.toml): "), "{summary}");
+    }
+}

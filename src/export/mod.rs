@@ -31,6 +31,10 @@ pub struct AtomicFile {
 enum Target {
     Temporary(BufWriter<NamedTempFile>),
     Direct(BufWriter<std::fs::File>),
+    /// The path is this process's standard output (`/dev/stdout` or the file it was
+    /// redirected to): written through it, so the bytes land after what was printed
+    /// there already instead of over it.
+    Stdout(io::Stdout),
 }
 
 impl AtomicFile {
@@ -51,7 +55,9 @@ impl AtomicFile {
         };
         let special = through_system || std::fs::metadata(&resolved).is_ok_and(|m| !m.is_file());
         let path = resolved.as_path();
-        let target = if special {
+        let target = if special && is_stdout(path) {
+            Target::Stdout(io::stdout())
+        } else if special {
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
@@ -97,6 +103,7 @@ impl AtomicFile {
                 file.persist(&path).map_err(|e| fail(e.error))?;
             }
             Target::Direct(mut writer) => writer.flush().map_err(fail)?,
+            Target::Stdout(mut out) => out.flush().map_err(fail)?,
         }
         Ok(())
     }
@@ -123,6 +130,7 @@ impl AtomicFile {
         match &mut self.target {
             Target::Temporary(w) => w,
             Target::Direct(w) => w,
+            Target::Stdout(w) => w,
         }
     }
 }
@@ -134,6 +142,25 @@ impl Write for AtomicFile {
     fn flush(&mut self) -> io::Result<()> {
         self.writer().flush()
     }
+}
+
+/// Whether `path` is the file this process's standard output writes to.
+#[cfg(unix)]
+fn is_stdout(path: &Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    match (std::fs::File::from(fd).metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_: &Path) -> bool {
+    false
 }
 
 /// How temporary output files begin; then the writing process's id, a dash, random letters
