@@ -104,9 +104,31 @@ pub struct Fates {
     pub guard_works: Option<bool>,
     /// Whether the rate limit works.
     pub limit_works: Option<bool>,
-    /// How many servers a host pattern (a selector's one `each` entry) matched; `None`:
-    /// drawn (binomial).
-    pub matched: Option<u64>,
+    /// How many servers a host pattern (a selector's one `each` entry) matched: exactly,
+    /// or within a range (then drawn from the binomial within it); `None`: drawn.
+    pub matched: Option<Matched>,
+}
+
+/// The servers a host pattern matched: `lo` to `hi` (both included); exactly `lo` when
+/// they are equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Matched {
+    /// Fewest.
+    pub lo: u64,
+    /// Most.
+    pub hi: u64,
+}
+
+impl Matched {
+    /// Exactly `k`.
+    pub fn exactly(k: u64) -> Matched {
+        Matched { lo: k, hi: k }
+    }
+
+    /// Whether it is one count.
+    pub fn is_exact(self) -> bool {
+        self.lo == self.hi
+    }
 }
 
 /// Whether a safeguard that fails with probability `fails` works: `fate` if fixed, else

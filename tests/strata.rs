@@ -287,3 +287,62 @@ fn a_host_pattern_is_enumerated_exactly() {
     assert!(p.ci95[1] - p.ci95[0] < 1e-15, "{:?}", p.ci95);
     assert!((exact - 0.19579).abs() < 1e-5);
 }
+
+/// P(wide-pattern.toml's fleet falls below its minimum) = 0.01 × P(Binomial(20000, 1/2)
+/// ≥ 10284): computed from the mode by the ratio of neighbouring terms, an independent
+/// route to the same number.
+fn wide_pattern_exact() -> f64 {
+    let (n, threshold) = (20_000u64, 10_284u64);
+    let mut term = 1.0f64; // relative to the mode's term, at k = 10000
+    let (mut tail, mut total) = (0.0, 1.0);
+    for k in n / 2..n {
+        term *= (n - k) as f64 / (k + 1) as f64;
+        if k + 1 >= threshold {
+            tail += term;
+        }
+        total += term;
+    }
+    // The lower half mirrors the upper one (p = 1/2).
+    let exact = 0.01 * tail / (2.0 * total - 1.0);
+    assert!((2e-7..4e-7).contains(&exact), "{exact}");
+    exact
+}
+
+#[test]
+fn a_wide_host_pattern_is_enumerated_out_to_its_far_tail() {
+    // 1,357 matched counts are not negligible; the damage starts 4 standard deviations
+    // out. Every count is an input of its own, deterministic here: the answer is exact.
+    let exact = wide_pattern_exact();
+    let s = strata(&fixture("wide-pattern.toml"), 20_000, 2);
+    assert_eq!(s.strata.random, 0, "{:?}", s.strata);
+    assert!(s.strata.count > 1_000, "{:?}", s.strata);
+    let p = s.nodes["api"].unavailable_probability;
+    assert!((p.estimate / exact - 1.0).abs() < 1e-9, "{p:?} vs {exact}");
+    assert!(p.ci95[1] - p.ci95[0] < 1e-15, "{:?}", p.ci95);
+    // Every run that takes it down keeps it down for one boot: exactly 1 h.
+    let down = s.nodes["api"].downtime_given_unavailable_s.expect("some");
+    assert!((down.estimate - 3600.0).abs() < 1e-9, "{down:?}");
+    // Plain Monte Carlo at the same runs would expect 0.006 outages: nothing to go on.
+}
+
+#[test]
+fn a_wide_host_pattern_with_typed_counts_is_cut_into_ranges_that_reach_its_tail() {
+    // Keystroke errors make the pattern's 1,357 counts too many inputs once per typed
+    // count: each pattern is cut into 256 ranges of about 5 counts, drawn within, and one
+    // more at the count that takes the fleet below its minimum. Those from it on always
+    // take the fleet down and those short of it never, so the estimate is exact; the
+    // interval stays honest about ranges in which no run happened to see an outage.
+    let path = format!(
+        "{}/tests/fixtures/wide-pattern.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("fixture")
+        + "\n[command.number_typos]\nper_keystroke = 0.01\n";
+    let model = scenario::parse("wide-pattern-typed.toml", &text).expect("parses");
+    let exact = wide_pattern_exact();
+    let s = strata(&model, 20_000, 2);
+    assert!(s.strata.random > 256, "{:?}", s.strata);
+    let p = s.nodes["api"].unavailable_probability;
+    assert!(p.ci95[0] <= exact && exact <= p.ci95[1], "{p:?} vs {exact}");
+    assert!((p.estimate / exact - 1.0).abs() < 1e-9, "{p:?} vs {exact}");
+}

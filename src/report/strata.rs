@@ -366,7 +366,10 @@ pub fn describe(f: Fates) -> String {
         }),
         says("guard", f.guard_works),
         says("rate limit", f.limit_works),
-        f.matched.map(|k| format!("pattern matched {k}")),
+        f.matched.map(|m| match m.is_exact() {
+            true => format!("pattern matched {}", m.lo),
+            false => format!("pattern matched {}-{}", m.lo, m.hi),
+        }),
     ]
     .into_iter()
     .flatten()

@@ -6,6 +6,7 @@
 //! pattern matches, delays, boot times) is left to simulation.
 
 mod counts;
+mod patterns;
 mod strata;
 
 pub use counts::{typed_counts, TypedCount};

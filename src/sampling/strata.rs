@@ -8,8 +8,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::counts::{typed_counts, TypedCount};
+use super::patterns::{matched_counts, Patterns, MAX_MATCHED};
 use crate::model::{Model, NodeId, NodeKind};
-use crate::safeguard::Fates;
+use crate::safeguard::{Fates, Matched};
 use crate::typo::{apportion, Selector};
 
 /// Keystroke errors enumerated by default: inputs with more are left out, and their total
@@ -55,18 +56,21 @@ pub struct Strata {
 
 impl Strata {
     /// The strata of `model`'s command with at most `max_errors` keystroke errors. A host
-    /// pattern's matched count is enumerated too when that keeps the inputs within
-    /// [`MAX_ENUMERATED`]: beyond, each input needing its own runs costs more than the
-    /// binomial draw it saves, and the count is drawn in every run instead.
+    /// pattern's matched count is enumerated too, count by count when that keeps the inputs
+    /// within [`MAX_ENUMERATED`] (every stratum then fixes its removal, and in a model with
+    /// no other chance one run settles it); else in ranges of consecutive counts
+    /// ([`MAX_MATCHED`](super::patterns::MAX_MATCHED) per pattern) if those fit; beyond, each input needing its own runs
+    /// costs more than the binomial draw it saves, and the count is drawn in every run.
     pub fn new(model: &Model, max_errors: u32) -> Strata {
-        let enumerated = Strata::build(model, max_errors, true);
-        if enumerated.strata.len() <= MAX_ENUMERATED {
-            return enumerated;
-        }
-        Strata::build(model, max_errors, false)
+        [Patterns::Counts, Patterns::Ranges, Patterns::Drawn]
+            .into_iter()
+            .find_map(|patterns| Strata::build(model, max_errors, patterns))
+            .expect("drawn patterns are never too many")
     }
 
-    fn build(model: &Model, max_errors: u32, patterns: bool) -> Strata {
+    /// The strata with host patterns enumerated as `patterns` says; `None` if that makes
+    /// more than [`MAX_ENUMERATED`] (never when they are drawn).
+    fn build(model: &Model, max_errors: u32, patterns: Patterns) -> Option<Strata> {
         let command = &model.command;
         let (counts, left_out) = typed_counts(
             &command.number_typos,
@@ -75,14 +79,13 @@ impl Strata {
         );
         let mut reaches: Vec<Vec<bool>> = Vec::new();
         let mut reach_of: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
+        let mut reach_of_hit: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
         let mut strata = Vec::new();
         let mut left_out = left_out;
-        let matched_counts = |selector| {
-            if patterns {
-                matched_counts(model, selector)
-            } else {
-                (vec![(None, 1.0)], 0.0)
-            }
+        let matched_counts = |selector| match patterns {
+            Patterns::Counts => matched_counts(model, selector, usize::MAX),
+            Patterns::Ranges => matched_counts(model, selector, MAX_MATCHED),
+            Patterns::Drawn => (vec![(None, 1.0)], 0.0),
         };
         for (selector, p_selector) in selectors(model) {
             left_out += p_selector * matched_counts(selector).1;
@@ -91,13 +94,23 @@ impl Strata {
             for (selector, p_selector) in selectors(model) {
                 for (matched, p_matched) in matched_counts(selector).0 {
                     let input = (count.count, matched);
-                    let hit = removal_targets(model, input, selector);
-                    let reach = downstream(model, &hit);
-                    let next = reaches.len();
-                    let r = *reach_of.entry(reach.clone()).or_insert(next);
-                    if r == next {
-                        reaches.push(reach);
+                    if patterns != Patterns::Drawn && strata.len() > MAX_ENUMERATED {
+                        return None;
                     }
+                    let hit = removal_targets(model, input, selector);
+                    let r = match reach_of_hit.get(&hit) {
+                        Some(&r) => r,
+                        None => {
+                            let reach = downstream(model, &hit);
+                            let next = reaches.len();
+                            let r = *reach_of.entry(reach.clone()).or_insert(next);
+                            if r == next {
+                                reaches.push(reach);
+                            }
+                            reach_of_hit.insert(hit.clone(), r);
+                            r
+                        }
+                    };
                     for (fates, p_fates) in fates(model, input, selector) {
                         let fates = Fates { matched, ..fates };
                         let probability = count.probability * p_selector * p_matched * p_fates;
@@ -121,12 +134,15 @@ impl Strata {
                 }
             }
         }
-        Strata {
+        if patterns != Patterns::Drawn && strata.len() > MAX_ENUMERATED {
+            return None;
+        }
+        Some(Strata {
             strata,
             left_out,
             max_errors,
             reaches,
-        }
+        })
     }
 }
 
@@ -148,40 +164,11 @@ fn selectors(model: &Model) -> Vec<(Selector, f64)> {
 /// Most inputs when host patterns' matched counts are enumerated.
 pub const MAX_ENUMERATED: usize = 5_000;
 
-/// Most values a host pattern's matched count is enumerated over; beyond, it is drawn.
-const MAX_MATCHED: usize = 256;
-
-/// The matched counts of a selector's host pattern (its one `each` entry), each with its
-/// binomial probability, over the window where they are not negligible (each term left
-/// out is below 1e-20 of the likeliest); and a bound on what that window leaves out.
-/// `[(None, 1)]` when there is no pattern, several, or too wide a window: then the count
-/// is drawn in every run.
-fn matched_counts(model: &Model, selector: Selector) -> (Vec<(Option<u64>, f64)>, f64) {
-    let drawn = (vec![(None, 1.0)], 0.0);
-    let Selector::Wrong(i) = selector else {
-        return drawn;
-    };
-    let [e] = model.command.target_typos.matches[i].each.as_slice() else {
-        return drawn;
-    };
-    let (first, p) = crate::stats::interval::binomial_window(e.servers, e.share);
-    if p.len() > MAX_MATCHED {
-        return drawn;
-    }
-    let counts = p
-        .into_iter()
-        .enumerate()
-        .map(|(k, q)| (Some(first + k as u64), q))
-        .collect();
-    // At most n + 1 terms outside the window, each below 1e-20 of the largest (≤ 1).
-    (counts, (e.servers as f64 + 1.0) * 1e-20)
-}
-
 /// Which subsystems the input can remove servers from (before safeguards), indexed like
 /// the model's nodes.
 fn removal_targets(
     model: &Model,
-    (count, matched): (u64, Option<u64>),
+    (count, matched): (u64, Option<Matched>),
     selector: Selector,
 ) -> Vec<bool> {
     let mut hit = vec![false; model.nodes.len()];
@@ -196,7 +183,7 @@ fn removal_targets(
             }
             for e in &m.each {
                 let some = match matched {
-                    Some(k) => k > 0,
+                    Some(m) => m.hi > 0,
                     None => e.share > 0.0 && e.servers > 0,
                 };
                 hit[e.node.index()] |= some;
@@ -210,14 +197,15 @@ fn removal_targets(
 /// no subsystem hit whose cells are chosen at random.
 fn fixed_removal(
     model: &Model,
-    (selector, matched): (Selector, Option<u64>),
+    (selector, matched): (Selector, Option<Matched>),
     hit: &[bool],
 ) -> bool {
     // A host pattern draws its match unless the count is fixed.
     let each = match selector {
         Selector::Intended => false,
         Selector::Wrong(i) => {
-            !model.command.target_typos.matches[i].each.is_empty() && matched.is_none()
+            !model.command.target_typos.matches[i].each.is_empty()
+                && !matched.is_some_and(Matched::is_exact)
         }
     };
     let spread = model.nodes.iter().zip(hit).any(|(node, &hit)| {
@@ -242,10 +230,11 @@ pub fn downstream(model: &Model, hit: &[bool]) -> Vec<bool> {
 }
 
 /// The servers the tool is asked to remove, when that is known before any draw (no `each`
-/// pattern): what a confirmation prompt compares with its threshold.
+/// pattern, or its count fixed; for a range of counts, the most it can be): what a
+/// confirmation prompt compares with its threshold.
 fn asked_total(
     model: &Model,
-    (count, matched): (u64, Option<u64>),
+    (count, matched): (u64, Option<Matched>),
     selector: Selector,
 ) -> Option<u64> {
     let fleet = |node: NodeId| match &model.node(node).kind {
@@ -259,7 +248,8 @@ fn asked_total(
             let mut shares = Vec::new();
             match (m.each.as_slice(), matched) {
                 ([], _) => {}
-                ([e], Some(k)) => shares.push((e.node, k)),
+                // A range asks at most what its largest count asks.
+                ([e], Some(m)) => shares.push((e.node, m.hi)),
                 _ => return None,
             }
             apportion(count, &m.hits, &mut shares);
@@ -283,7 +273,7 @@ fn asked_total(
 /// input, confirms it anyway or not. An outcome that cannot matter is fixed, not split.
 fn fates(
     model: &Model,
-    (count, matched): (u64, Option<u64>),
+    (count, matched): (u64, Option<Matched>),
     selector: Selector,
 ) -> Vec<(Fates, f64)> {
     let g = &model.command.safeguards;
@@ -352,10 +342,18 @@ fn stream_key(count: u64, selector: &str, fates: Fates) -> u64 {
         fate(fates.guard_works),
         fate(fates.limit_works),
     ]);
-    // A fixed match count is part of the input; none leaves the key as it was.
-    if let Some(k) = fates.matched {
-        bytes.push(0xfe);
-        bytes.extend(k.to_le_bytes());
+    // A fixed match count, or range, is part of the input; none leaves the key as it was.
+    match fates.matched {
+        Some(m) if m.is_exact() => {
+            bytes.push(0xfe);
+            bytes.extend(m.lo.to_le_bytes());
+        }
+        Some(m) => {
+            bytes.push(0xfd);
+            bytes.extend(m.lo.to_le_bytes());
+            bytes.extend(m.hi.to_le_bytes());
+        }
+        None => {}
     }
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h: u64, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
