@@ -1,5 +1,6 @@
 //! Integration tests: the real binary on real scenario files.
 
+use blastradius::scenario::units::DURATION_FORMAT;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -460,13 +461,52 @@ fn unknown_key_names_the_allowed_keys() {
     rejects(
         "[command]",
         "[commands]",
-        "bad.toml:12:2: unknown key `commands`; allowed keys: `scenario`, `subsystems`, `services`, `standbys`, `customers`, `command`, `operations`",
+        "bad.toml:12:2: unknown key `commands`; did you mean `command`? Allowed keys: `scenario`, `subsystems`, `services`, `standbys`, `customers`, `command`, `operations`",
+    );
+    // A likely typo of an allowed key is named first; a name of a node likewise.
+    rejects(
+        "servers = 10",
+        "servers = 10\nmin_capcity = 3",
+        "bad.toml:6:1: unknown key `min_capcity`; did you mean `min_capacity`? Allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`",
+    );
+    rejects(
+        "needs = [\"a\"]",
+        "needs = [\"aa\"]",
+        "bad.toml:10:10: `services.s.needs` refers to unknown node \"aa\"; did you mean \"a\"? known: a, s",
+    );
+}
+
+#[test]
+fn a_number_in_quotes_is_told_to_drop_them() {
+    rejects(
+        "servers = 10",
+        "servers = \"10\"",
+        "bad.toml:5:11: `servers` is string \"10\"; expected a whole number (a number is written without quotes: `servers = 10`)",
+    );
+    rejects(
+        "min_capacity = 5",
+        "min_capacity = \"8\"",
+        "bad.toml:6:16: `subsystems.a.min_capacity` is \"8\"; expected a number of servers from 1 to 10, or a percentage such as \"85%\"; a number of servers is written without quotes: `min_capacity = 8`",
+    );
+}
+
+#[test]
+fn units_may_be_spelled_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = BASE.replacen("value = \"1m\"", "value = \"2 hours 30 mins\"", 1);
+    std::fs::write(dir.path().join("ok.toml"), text).unwrap();
+    let out = blastradius_in(dir.path(), &["check", "ok.toml"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
 #[test]
 fn wrong_or_missing_unit() {
-    let expected = "a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)";
+    let expected = DURATION_FORMAT;
     rejects(
         "value = \"1m\"",
         "value = \"1 parsec\"",
@@ -815,7 +855,7 @@ fn extreme_values_get_an_error_or_a_correct_answer() {
     rejects(
         "value = \"1m\"",
         "value = \"1000000y\"",
-        "bad.toml:7:71: `subsystems.a.restart.boot_time.value` is \"1000000y\"; expected a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)",
+        &format!("bad.toml:7:71: `subsystems.a.restart.boot_time.value` is \"1000000y\"; expected {DURATION_FORMAT}"),
     );
     // A 1,000-year horizon, zero boot times, and a log-normal with an enormous variance all
     // run to a sensible end.

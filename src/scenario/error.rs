@@ -97,6 +97,9 @@ impl fmt::Display for ScenarioErrorKind {
             } => write!(f, "`{key}` is {found}; expected {expected}"),
             ScenarioErrorKind::UnknownNode { key, name, known } => {
                 write!(f, "`{key}` refers to unknown node {name:?}; ")?;
+                if let Some(near) = did_you_mean(name, known.iter().map(String::as_str)) {
+                    write!(f, "did you mean {near:?}? ")?;
+                }
                 if known.is_empty() {
                     f.write_str("there is nothing it may refer to")
                 } else if known.len() <= SHOWN {
@@ -151,6 +154,21 @@ fn closest<'a>(name: &str, known: &'a [String]) -> Vec<&'a str> {
         .collect();
     scored.sort_unstable();
     scored.into_iter().take(SHOWN).map(|(_, _, k)| k).collect()
+}
+
+/// The one of `candidates` that `word` is most likely a typo of: the nearest by edit
+/// distance, if within a third of the word's length (at least one edit; the first of equals).
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let most = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|&(d, _)| d <= most)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
 }
 
 /// Levenshtein distance between `a` and `b`, in characters.

@@ -9,6 +9,7 @@ pub mod units;
 
 use std::path::Path;
 
+pub(crate) use error::did_you_mean;
 pub use error::{ScenarioError, ScenarioErrorKind};
 pub use set::Set;
 

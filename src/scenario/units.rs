@@ -6,13 +6,13 @@ use crate::time::SimDuration;
 
 /// What a duration looks like, for error messages.
 pub const DURATION_FORMAT: &str =
-    "a duration with units, such as \"90s\", \"4h 17m\" or \"1.5d\" (units: ms, s, m, h, d, w, y)";
+    "a duration with units, such as \"90s\", \"4h 17m\", \"2 hours\" or \"1.5d\" (units: ms, s, m, h, d, w, y, or spelled out: \"sec\", \"mins\", \"hours\", \"days\" …)";
 /// What a size looks like, for error messages.
 pub const SIZE_FORMAT: &str =
     "a size with units, such as \"120 TB\" (units: B, KB, MB, GB, TB, PB, EB, KiB … EiB)";
 /// What a rate looks like, for error messages.
 pub const RATE_FORMAT: &str =
-    "a rate with units, such as \"2 GB/s\" or \"500 TB/h\" (a size per s, m or h)";
+    "a rate with units, such as \"2 GB/s\" or \"500 TB/h\" (a size per s, m or h, or per second, minute or hour)";
 /// What a percentage looks like, for error messages.
 pub const PERCENT_FORMAT: &str = "a percentage such as \"85%\"";
 
@@ -38,17 +38,23 @@ fn terms(s: &str) -> Option<Vec<(f64, &str)>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// The duration units and how each may be spelled, with its length in milliseconds. The
+/// one vocabulary for every duration (and, from `s` to `h`, for a rate's time).
+pub const TIME_UNITS: &[(&[&str], f64)] = &[
+    (&["ms", "msec", "msecs", "millisecond", "milliseconds"], 1.0),
+    (&["s", "sec", "secs", "second", "seconds"], 1e3),
+    (&["m", "min", "mins", "minute", "minutes"], 60e3),
+    (&["h", "hr", "hrs", "hour", "hours"], 3600e3),
+    (&["d", "day", "days"], 86_400e3),
+    (&["w", "wk", "wks", "week", "weeks"], 7.0 * 86_400e3),
+    (&["y", "yr", "yrs", "year", "years"], 365.0 * 86_400e3),
+];
+
 fn time_unit_ms(unit: &str) -> Option<f64> {
-    Some(match unit {
-        "ms" => 1.0,
-        "s" | "sec" | "secs" => 1e3,
-        "m" | "min" | "mins" => 60e3,
-        "h" | "hr" | "hrs" => 3600e3,
-        "d" | "day" | "days" => 86_400e3,
-        "w" | "week" | "weeks" => 7.0 * 86_400e3,
-        "y" | "year" | "years" => 365.0 * 86_400e3,
-        _ => return None,
-    })
+    TIME_UNITS
+        .iter()
+        .find(|(names, _)| names.contains(&unit))
+        .map(|&(_, ms)| ms)
 }
 
 /// Parses `"90s"`, `"4h 17m"`, `"1.5d"`, `"0s"`. Every number needs a unit.
@@ -96,12 +102,7 @@ pub fn parse_size(s: &str) -> Option<f64> {
 pub fn parse_rate(s: &str) -> Option<f64> {
     let (size, per) = s.split_once('/')?;
     let bytes = parse_size(size)?;
-    let secs = match per.trim() {
-        "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" | "hr" => 3600.0,
-        _ => return None,
-    };
+    let secs = time_unit_ms(per.trim()).filter(|&ms| (1e3..=3600e3).contains(&ms))? / 1e3;
     let rate = bytes / secs;
     rate.is_finite().then_some(rate)
 }
@@ -145,7 +146,27 @@ mod tests {
         assert_eq!(d("250ms"), Some(250));
         assert_eq!(d("0s"), Some(0));
         assert_eq!(d("1y"), Some(365 * 86_400_000));
+        // Every spelling of a unit means the same, with or without a space.
+        for (names, ms) in TIME_UNITS {
+            for name in *names {
+                let want = Some(2 * *ms as u64);
+                assert_eq!(
+                    parse_duration(&format!("2 {name}")).map(SimDuration::as_millis),
+                    want,
+                    "{name}"
+                );
+                assert_eq!(
+                    parse_duration(&format!("2{name}")).map(SimDuration::as_millis),
+                    want,
+                    "{name}"
+                );
+            }
+        }
+        assert_eq!(d("2 hours 30 mins"), Some(9_000_000));
         for bad in [
+            "2 Hours",
+            "2 hourss",
+            "2 mo",
             "",
             "90",
             "5x",
@@ -169,6 +190,8 @@ mod tests {
         assert_eq!(parse_rate("2 GB/s"), Some(2e9));
         assert_eq!(parse_rate("3600 GB/h"), Some(1e9));
         assert_eq!(parse_rate("2 GB"), None);
+        assert_eq!(parse_rate("60 GB/minute"), Some(1e9));
+        assert_eq!(parse_rate("1 GB/d"), None);
         assert_eq!(parse_percent("85%"), Some(0.85));
         assert_eq!(parse_percent("12.5 %"), Some(0.125));
         assert_eq!(parse_percent("85"), None);

@@ -2,11 +2,13 @@
 //! checked here once, and every problem is reported at its position in the file.
 
 mod command;
+mod messages;
 
 use std::ops::Range;
 
 use toml::{Spanned, Value};
 
+use self::messages::{key_before, plain_serde_message, with_hint};
 use super::graph::{DependencyGraph, EdgeKind};
 use super::{
     Backlog, CellAssignment, Clock, Delay, Failover, Model, Node, NodeId, NodeKind, Operations,
@@ -28,10 +30,12 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 pub(crate) fn build(origin: &str, text: &str) -> Result<Model> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
+        let key = key_before(text, at);
         let mut message = plain_serde_message(e.message().trim());
-        if let (true, Some(key)) = (e.message().starts_with("invalid "), key_before(text, at)) {
+        if let (true, Some(key)) = (e.message().starts_with("invalid "), key) {
             message = format!("`{key}` is {message}");
         }
+        message = with_hint(message, e.message(), key.unwrap_or("key"));
         // What is written at the error, up to `=` or the end of its line.
         let here = text.get(at..).unwrap_or("");
         let written = here
@@ -177,8 +181,17 @@ impl Checker<'_> {
             }
             other => (None, describe(other)),
         };
-        match n {
-            Some(n) if (min..=total).contains(&n) => Ok(n),
+        match (n, v.get_ref()) {
+            (Some(n), _) if (min..=total).contains(&n) => Ok(n),
+            (None, Value::String(s)) if s.trim().parse::<u64>().is_ok() => {
+                let name = key.rsplit('.').next().unwrap_or(key);
+                let expected = format!(
+                    "{}; a number of servers is written without quotes: `{name} = {}`",
+                    expected(),
+                    s.trim()
+                );
+                Err(self.invalid(v.span(), key, found, expected))
+            }
             _ => Err(self.invalid(v.span(), key, found, expected())),
         }
     }
@@ -749,47 +762,4 @@ impl Checker<'_> {
             format!("the name of a subsystem ({})", subsystems.join(", ")),
         ))
     }
-}
-
-/// The key whose value starts at byte `at`: `servers` in `servers = "ten"`, `parallelism`
-/// in `restart = { parallelism = "x" }`.
-fn key_before(text: &str, at: usize) -> Option<&str> {
-    let before = text.get(..at)?;
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    let lhs = line.trim_end().strip_suffix('=')?.trim_end();
-    let key = lhs
-        .rsplit(|c: char| c.is_whitespace() || matches!(c, '{' | ',' | '['))
-        .next()?;
-    (!key.is_empty()).then_some(key)
-}
-
-/// Serde speaks of fields and Rust types; a scenario's author writes keys and values.
-fn plain_serde_message(message: &str) -> String {
-    message
-        .replace("unknown field", "unknown key")
-        .replace("missing field", "missing required key")
-        .replace(", expected one of", "; allowed keys:")
-        .replace(", expected", "; expected")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected f64", "expected a number")
-        .replace(
-            "expected a sequence",
-            "expected an array such as [\"index\"]",
-        )
-        .replace("invalid type: ", "")
-        .replace("invalid value: ", "")
-        .replace(" as i128", ", too large")
-        .replace("map; expected a string", "a table; expected a string")
-        .replace("map, expected", "a table; expected")
-        .split(' ')
-        .map(|word| {
-            // serde names the Rust type it wanted: say what the user writes instead.
-            if word.starts_with("Raw") {
-                "table".to_string()
-            } else {
-                word.replace("struct", "a")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
