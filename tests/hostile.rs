@@ -52,7 +52,9 @@ fn an_unknown_reference_among_100000_names_lists_the_closest_only() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("refers to unknown node \"n12345x\"; the closest known: n12345, "),
+        stderr.contains(
+            "refers to unknown node \"n12345x\"; did you mean \"n12345\"? the closest known: n12345, "
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("and 99992 others"), "{stderr}"); // 100,002 names in all

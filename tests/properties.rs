@@ -1216,6 +1216,29 @@ fn check_run(
 ) -> TestResult {
     let horizon = SimTime::ZERO + model.horizon;
     let ctx = || format!("run {run}\n--- scenario ---\n{text}--- outcome ---\n{out:#?}");
+    // The run lists every node it changed, once: the engine resets those and readers read
+    // those, so a node changed but not listed would leak into the next run.
+    let mut listed = vec![false; model.nodes.len()];
+    for id in &out.touched {
+        prop_assert!(!listed[id.0], "{id:?} listed twice; {}", ctx());
+        listed[id.0] = true;
+    }
+    for &(_, node, change) in trace {
+        // What the safeguards did is told at the target, which it does not change.
+        let changes = !matches!(change, Change::Safeguards(_) | Change::Aborted);
+        prop_assert!(
+            !changes || listed[node.0],
+            "{node:?} changed but not listed; {}",
+            ctx()
+        );
+    }
+    for (i, n) in out.nodes.iter().enumerate() {
+        prop_assert!(
+            listed[i] || *n == nothing.nodes[i],
+            "node {i} not listed; {}",
+            ctx()
+        );
+    }
     let mut last = SimTime::ZERO;
     let mut removed = 0u64;
     for &(t, node, change) in trace {

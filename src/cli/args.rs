@@ -46,6 +46,45 @@ pub enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Write a generated scenario of any size: a layered dependency graph in which each
+    /// subsystem needs earlier ones, for trying the tool (and benchmarking it) at scale.
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Subsystems.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub subsystems: u64,
+    /// Services, each needing two subsystems.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub services: u64,
+    /// Earlier subsystems each subsystem needs.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=100))]
+    pub needs: u64,
+    /// Subsystems a mistyped selector hits.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub hits: u64,
+    /// Seed of the draws that wire the graph.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write the scenario here instead of to standard output (never half-written).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl GenerateArgs {
+    /// The shape to generate.
+    pub fn shape(&self) -> crate::scenario::Shape {
+        crate::scenario::Shape {
+            subsystems: self.subsystems as usize,
+            services: self.services as usize,
+            needs: self.needs as usize,
+            hits: self.hits as usize,
+            seed: self.seed,
+        }
+    }
 }
 
 /// Arguments of `run`.

@@ -24,8 +24,8 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub use args::{
-    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, Method, OperateArgs, ReplayArgs, RunArgs,
-    SweepArgs,
+    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, GenerateArgs, Method, OperateArgs,
+    ReplayArgs, RunArgs, SweepArgs,
 };
 
 use crate::engine::{Outcome, Simulation, Unobserved};
@@ -69,6 +69,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Budget(args) => plan::budget(&args, &mut out),
         Command::Check { scenario } => check(&scenario, &mut out),
         Command::Scenarios => list(&mut out),
+        Command::Generate(args) => generate(&args, &mut out),
     };
     result.and_then(|()| out.flush().map_err(stdout_error))
 }
@@ -304,6 +305,14 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
 fn check(spec: &str, out: &mut dyn Write) -> Result<(), Error> {
     let model = scenario::load(spec)?;
     graph::write(out, &model).map_err(stdout_error)
+}
+
+fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let text = scenario::generate(args.shape());
+    match &args.output {
+        Some(path) => AtomicFile::write_with(path, |w| w.write_all(text.as_bytes())),
+        None => out.write_all(text.as_bytes()).map_err(stdout_error),
+    }
 }
 
 fn list(out: &mut dyn Write) -> Result<(), Error> {

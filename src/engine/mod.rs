@@ -9,6 +9,7 @@
 mod queue;
 mod restart;
 mod sim;
+mod sparse;
 
 pub use queue::EventQueue;
 pub use sim::{NodeOutcome, Outcome, Simulation, FULL};

@@ -7,6 +7,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Hypergeometric};
 
 use super::restart::{Restarts, Window};
+use super::sparse::Sparse;
 use super::{Change, Event, EventQueue, Health, Observer, Phase};
 use crate::model::{Backlog, CellAssignment, Model, NodeId, NodeKind, Subsystem};
 use crate::safeguard::{Fates, Interventions, Step};
@@ -90,6 +91,9 @@ pub struct Outcome {
     pub events: u64,
     /// Per node, indexed like [`Model::nodes`].
     pub nodes: Vec<NodeOutcome>,
+    /// The nodes the run changed, each once, in the order first changed: every other
+    /// node's outcome is as at the start (it lost nothing). What a run costs to read.
+    pub touched: Vec<NodeId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +150,12 @@ pub struct Simulation<'m> {
     initial: (Vec<NodeState>, Vec<Vec<CellState>>, Vec<NodeOutcome>),
     /// Whether some node's health may have changed since the last propagation.
     dirty: bool,
+    /// The nodes this run touched, and those waiting to be propagated.
+    sparse: Sparse,
+    /// The nodes the last run touched, being reset.
+    stale: Vec<NodeId>,
+    /// Services with a backlog: each propagation moves those losing traffic along.
+    backlogs: Vec<NodeId>,
     plan: Vec<(NodeId, u64)>,
     steps: Vec<Step>,
     split: Vec<u64>,
@@ -156,7 +166,7 @@ pub struct Simulation<'m> {
 impl<'m> Simulation<'m> {
     /// A simulator for `model`.
     pub fn new(model: &'m Model) -> Self {
-        let state = model
+        let state: Vec<NodeState> = model
             .nodes
             .iter()
             .map(|node| {
@@ -181,7 +191,7 @@ impl<'m> Simulation<'m> {
                 }
             })
             .collect();
-        let cells = model
+        let cells: Vec<Vec<CellState>> = model
             .nodes
             .iter()
             .map(|node| match &node.kind {
@@ -205,14 +215,35 @@ impl<'m> Simulation<'m> {
             };
             model.nodes.len()
         ];
+        let backlogs = model
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                matches!(
+                    n.kind,
+                    NodeKind::Service {
+                        backlog: Some(_),
+                        ..
+                    }
+                )
+            })
+            .map(|(i, _)| NodeId(i))
+            .collect();
         Simulation {
             model,
             queue: EventQueue::default(),
-            state: Vec::new(),
-            cells: Vec::new(),
-            outcome: Outcome::default(),
+            state: state.clone(),
+            cells: cells.clone(),
+            outcome: Outcome {
+                nodes: nodes.clone(),
+                ..Outcome::default()
+            },
             initial: (state, cells, nodes),
             dirty: false,
+            sparse: Sparse::new(model.nodes.len()),
+            stale: Vec::new(),
+            backlogs,
             plan: Vec::new(),
             steps: Vec::new(),
             split: Vec::new(),
@@ -308,18 +339,24 @@ impl<'m> Simulation<'m> {
         &self.outcome
     }
 
+    /// Back to the start, resetting only the nodes the last run touched.
     fn reset(&mut self, count: u64, selector: Selector) {
         self.queue.clear();
-        self.state.clone_from(&self.initial.0);
-        self.cells.clone_from(&self.initial.1);
-        let mut nodes = std::mem::take(&mut self.outcome.nodes);
-        nodes.clone_from(&self.initial.2);
+        self.sparse.clear(&mut self.stale);
+        let (state, cells, nodes) = &self.initial;
+        for &id in &self.stale {
+            self.state[id.0] = state[id.0];
+            self.cells[id.0].clone_from(&cells[id.0]);
+            self.outcome.nodes[id.0].clone_from(&nodes[id.0]);
+        }
         self.outcome = Outcome {
             count_typed: count,
             selector: Some(selector),
-            nodes,
+            nodes: std::mem::take(&mut self.outcome.nodes),
+            touched: std::mem::take(&mut self.outcome.touched),
             ..Outcome::default()
         };
+        self.outcome.touched.clear();
         self.dirty = false;
         self.restarts.reset();
     }
@@ -344,6 +381,7 @@ impl<'m> Simulation<'m> {
         let from = std::mem::replace(&mut c.phase, to);
         c.capacity = capacity;
         self.dirty |= from.health() != to.health();
+        self.sparse.mark(self.model, node);
         let cell = (self.cells[node.0].len() > 1).then_some(cell as u32);
         obs.observe(
             now,
@@ -419,6 +457,7 @@ impl<'m> Simulation<'m> {
             }
             Event::StandbyReady { node } => {
                 self.state[node.0].standby = StandbyState::Ready;
+                self.sparse.mark(self.model, node);
                 self.dirty = true;
             }
             Event::Drained { node, epoch } => {
@@ -426,6 +465,7 @@ impl<'m> Simulation<'m> {
                 if st.epoch == epoch && st.draining.is_some() {
                     st.backlog = 0;
                     st.draining = None;
+                    self.sparse.mark(self.model, node);
                     self.dirty = true;
                 }
             }
@@ -434,6 +474,7 @@ impl<'m> Simulation<'m> {
                 if st.epoch == epoch && st.failing_over {
                     st.failing_over = false;
                     self.switch(now, node, obs);
+                    self.sparse.mark(self.model, node);
                     self.dirty = true;
                 }
             }
@@ -513,12 +554,20 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// Recomputes every node's health and served share in dependency order, activates
-    /// standbys that are needed, moves backlogs and customers along, and begins the restarts
-    /// whose `restart_after` dependencies now serve.
+    /// Recomputes, in dependency order, the health and served share of every node that
+    /// changed or depends on one that did; activates standbys that are needed, moves
+    /// backlogs and customers along, and begins the restarts whose `restart_after`
+    /// dependencies now serve. Equivalent to a sweep over every node (see [`Sparse`]).
     fn propagate<R: Rng + ?Sized, O: Observer>(&mut self, now: SimTime, rng: &mut R, obs: &mut O) {
         let model = self.model;
-        for &id in model.graph.order() {
+        // A backlog grows with every propagation while its service loses traffic.
+        for i in 0..self.backlogs.len() {
+            let id = self.backlogs[i];
+            if self.state[id.0].served < FULL {
+                self.sparse.mark(model, id);
+            }
+        }
+        while let Some(id) = self.sparse.next(model) {
             let node = model.node(id);
             let (own, own_served) = self.own(id);
             let mut health = own;
@@ -564,6 +613,9 @@ impl<'m> Simulation<'m> {
             let st = &self.state[id.0];
             if health != st.health || served != st.served {
                 self.set_health(now, id, health, served, own_served, obs);
+                for d in model.graph.dependents(id) {
+                    self.sparse.mark(model, d);
+                }
             }
             if !self.cells[id.0].is_empty()
                 && node
@@ -606,6 +658,7 @@ impl<'m> Simulation<'m> {
         for &d in options {
             if let NodeKind::Standby { activation } = self.model.node(d).kind {
                 if self.state[d.0].standby == StandbyState::Idle {
+                    self.sparse.touch(d);
                     self.state[d.0].standby = StandbyState::Activating;
                     self.queue
                         .push(now + activation, Event::StandbyReady { node: d });
@@ -858,15 +911,23 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(&mut self, now: SimTime, horizon: SimTime) {
-        if self.outcome.nodes.iter().all(|n| n.depth == 0) {
+        self.outcome
+            .touched
+            .extend_from_slice(self.sparse.touched());
+        // A node the run did not touch is as it started: up, and never lost traffic.
+        let model = self.model;
+        let reported = |id: &NodeId| !matches!(model.node(*id).kind, NodeKind::Standby { .. });
+        let touched = std::mem::take(&mut self.outcome.touched);
+        if touched.iter().all(|id| self.outcome.nodes[id.0].depth == 0) {
+            self.outcome.touched = touched;
             return; // nothing lost traffic: the outcome is as reset left it
         }
         // With nothing left to happen, a node still losing traffic never recovers: it stays
         // so until the horizon.
-        let stuck = self
-            .model
-            .reported()
-            .any(|(id, _)| self.state[id.0].served < FULL);
+        let stuck = touched
+            .iter()
+            .filter(|id| reported(id))
+            .any(|id| self.state[id.0].served < FULL);
         let end = if self.queue.is_empty() && !stuck {
             now
         } else {
@@ -875,7 +936,7 @@ impl<'m> Simulation<'m> {
         let mut all_back = true;
         let mut latest = SimTime::ZERO;
         let mut any_lost = false;
-        for (id, _) in self.model.reported() {
+        for &id in touched.iter().filter(|id| reported(id)) {
             let st = &mut self.state[id.0];
             let out = &mut self.outcome.nodes[id.0];
             if let Some(since) = st.down_since.take() {
@@ -897,6 +958,7 @@ impl<'m> Simulation<'m> {
             }
             self.outcome.cascade_depth = self.outcome.cascade_depth.max(out.depth);
         }
+        self.outcome.touched = touched;
         self.outcome.horizon_hit = any_lost && !all_back;
         self.outcome.recovery = (any_lost && all_back).then(|| latest.since_start());
     }

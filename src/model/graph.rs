@@ -24,6 +24,8 @@ pub enum EdgeKind {
 pub struct DependencyGraph {
     graph: DiGraph<NodeId, EdgeKind>,
     order: Vec<NodeId>,
+    /// Each node's position in `order`.
+    ranks: Vec<u32>,
     levels: Vec<u32>,
 }
 
@@ -53,9 +55,14 @@ impl DependencyGraph {
                 .unwrap_or(0);
             levels[id.0] = level;
         }
+        let mut ranks = vec![0u32; n];
+        for (rank, id) in order.iter().enumerate() {
+            ranks[id.0] = rank as u32;
+        }
         Ok(DependencyGraph {
             graph,
             order,
+            ranks,
             levels,
         })
     }
@@ -63,6 +70,18 @@ impl DependencyGraph {
     /// Every node, each after all it depends on.
     pub fn order(&self) -> &[NodeId] {
         &self.order
+    }
+
+    /// `id`'s position in [`DependencyGraph::order`].
+    pub fn rank(&self, id: NodeId) -> u32 {
+        self.ranks[id.0]
+    }
+
+    /// The nodes that depend on `id` directly (`needs`, `needs_any` or `restart_after`).
+    pub fn dependents(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.graph
+            .neighbors_directed(NodeIndex::new(id.0), petgraph::Direction::Outgoing)
+            .map(|ix| self.graph[ix])
     }
 
     /// Length of the longest chain of `needs`/`needs_any` edges ending at `id`

@@ -3,6 +3,7 @@
 //! is [`crate::model`]'s job; this module never sees the engine.
 
 mod error;
+mod generate;
 pub(crate) mod raw;
 mod set;
 pub mod units;
@@ -11,6 +12,7 @@ use std::path::Path;
 
 pub(crate) use error::did_you_mean;
 pub use error::{ScenarioError, ScenarioErrorKind};
+pub use generate::{generate, Shape};
 pub use set::Set;
 
 use crate::error::Error;

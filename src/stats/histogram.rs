@@ -28,14 +28,14 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
     (lo, lo + ((1u64 << shift) - 1))
 }
 
-/// Buckets per chunk: counts are stored in chunks allocated when a value first falls in
-/// them, so a histogram costs memory for the ranges it saw, not for the whole scale.
-const CHUNK: usize = 32;
-
-/// Counts of values in log-linear buckets, stored sparsely (see [`CHUNK`]).
+/// Counts of values in log-linear buckets, stored sparsely: only the buckets that hold a
+/// value, sorted, so a histogram costs memory for the distinct buckets it saw (16 bytes
+/// each), not for the whole scale. A run adds to a bucket by binary search; a new bucket
+/// is inserted in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Histogram {
-    chunks: Vec<Option<Box<[u64; CHUNK]>>>,
+    /// (bucket, count), by bucket; every count above zero.
+    counts: Vec<(u32, u64)>,
     total: u64,
     min: u64,
     max: u64,
@@ -59,21 +59,17 @@ impl Histogram {
     }
 
     fn add_to_bucket(&mut self, i: usize, n: u64) {
-        let c = i / CHUNK;
-        if c >= self.chunks.len() {
-            self.chunks.resize(c + 1, None);
+        // Bucket indices stay below 1024 + 54 · 512: they fit in a u32.
+        let i = i as u32;
+        match self.counts.binary_search_by_key(&i, |&(b, _)| b) {
+            Ok(at) => self.counts[at].1 += n,
+            Err(at) => self.counts.insert(at, (i, n)),
         }
-        self.chunks[c].get_or_insert_with(|| Box::new([0; CHUNK]))[i % CHUNK] += n;
     }
 
-    /// (bucket, count) of the buckets allocated, in order (some counts may be zero).
+    /// (bucket, count) of the buckets holding values, in order.
     fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
-            chunk
-                .iter()
-                .flat_map(|counts| counts.iter().copied().enumerate())
-                .map(move |(j, n)| (c * CHUNK + j, n))
-        })
+        self.counts.iter().map(|&(b, n)| (b as usize, n))
     }
 
     /// Adds all of `other`'s counts.
@@ -81,8 +77,28 @@ impl Histogram {
         if other.total == 0 {
             return;
         }
-        for (i, n) in other.buckets().filter(|&(_, n)| n > 0) {
-            self.add_to_bucket(i, n);
+        if self.total == 0 {
+            self.counts.clone_from(&other.counts);
+        } else {
+            // Both sorted: one pass.
+            let (mine, theirs) = (std::mem::take(&mut self.counts), &other.counts);
+            let mut merged = Vec::with_capacity(mine.len() + theirs.len());
+            let (mut i, mut j) = (0, 0);
+            while i < mine.len() || j < theirs.len() {
+                let a = mine.get(i).map_or(u32::MAX, |x| x.0);
+                let b = theirs.get(j).map_or(u32::MAX, |x| x.0);
+                let (bucket, mut n) = (a.min(b), 0);
+                if a == bucket {
+                    n += mine[i].1;
+                    i += 1;
+                }
+                if b == bucket {
+                    n += theirs[j].1;
+                    j += 1;
+                }
+                merged.push((bucket, n));
+            }
+            self.counts = merged;
         }
         self.min = if self.total == 0 {
             other.min
@@ -105,10 +121,10 @@ impl Histogram {
 
     /// How many zeros were counted.
     pub fn zeros(&self) -> u64 {
-        self.chunks
-            .first()
-            .and_then(|c| c.as_ref())
-            .map_or(0, |c| c[0])
+        match self.counts.first() {
+            Some(&(0, n)) => n,
+            _ => 0,
+        }
     }
 
     /// Largest value counted (exact).
