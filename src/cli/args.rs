@@ -44,11 +44,53 @@ pub enum Command {
         /// A scenario file or the name of a built-in scenario.
         scenario: String,
     },
+    /// The dependency graph for other tools: Graphviz DOT, Mermaid or JSON
+    /// (`blastradius graph --format dot | dot -Tsvg > graph.svg`).
+    Graph(GraphArgs),
     /// List the built-in scenarios.
     Scenarios,
     /// Write a generated scenario of any size: a layered dependency graph in which each
     /// subsystem needs earlier ones, for trying the tool (and benchmarking it) at scale.
     Generate(GenerateArgs),
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// Change a scenario value first, by its dotted path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
+    /// The format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Write it here instead of to standard output (never half-written).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+    /// JSON nodes and edges.
+    Json,
+}
+
+impl From<GraphFormat> for crate::export::diagram::Format {
+    fn from(f: GraphFormat) -> Self {
+        use crate::export::diagram::Format;
+        match f {
+            GraphFormat::Dot => Format::Dot,
+            GraphFormat::Mermaid => Format::Mermaid,
+            GraphFormat::Json => Format::Json,
+        }
+    }
 }
 
 /// Arguments of `generate`.

@@ -24,13 +24,13 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub use args::{
-    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, GenerateArgs, Method, OperateArgs,
-    ReplayArgs, RunArgs, SweepArgs,
+    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, GenerateArgs, GraphArgs, Method,
+    OperateArgs, ReplayArgs, RunArgs, SweepArgs,
 };
 
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
-use crate::export::{csv::RunsCsv, graph, json, text, timeline::Replay, AtomicFile};
+use crate::export::{csv::RunsCsv, diagram, graph, json, text, timeline::Replay, AtomicFile};
 use crate::model::Model;
 use crate::montecarlo::{self, run_rng, Plan};
 use crate::operations::{self, OperationsReport};
@@ -70,6 +70,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Check { scenario } => check(&scenario, &mut out),
         Command::Scenarios => list(&mut out),
         Command::Generate(args) => generate(&args, &mut out),
+        Command::Graph(args) => graph_out(&args, &mut out),
     };
     result.and_then(|()| out.flush().map_err(stdout_error))
 }
@@ -307,10 +308,25 @@ fn check(spec: &str, out: &mut dyn Write) -> Result<(), Error> {
     graph::write(out, &model).map_err(stdout_error)
 }
 
+fn graph_out(args: &GraphArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let model = scenario::load_with(&args.scenario, &args.sets)?;
+    let format = args.format.into();
+    match &args.output {
+        Some(path) => {
+            files::check_outputs(&[&args.scenario], &[("--output", path)])?;
+            AtomicFile::write_with(path, |w| diagram::write(w, &model, format))
+        }
+        None => diagram::write(out, &model, format).map_err(stdout_error),
+    }
+}
+
 fn generate(args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Error> {
     let text = scenario::generate(args.shape());
     match &args.output {
-        Some(path) => AtomicFile::write_with(path, |w| w.write_all(text.as_bytes())),
+        Some(path) => {
+            files::check_outputs(&[], &[("--output", path)])?;
+            AtomicFile::write_with(path, |w| w.write_all(text.as_bytes()))
+        }
         None => out.write_all(text.as_bytes()).map_err(stdout_error),
     }
 }

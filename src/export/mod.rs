@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod csv;
+pub mod diagram;
 pub mod graph;
 pub mod json;
 pub mod strata;

@@ -313,9 +313,12 @@ impl Accumulator {
             // Nothing lost traffic: every node's downtime and lost service are zero.
             return;
         }
-        for (id, _) in model.reported() {
+        // Only the nodes the run touched can have lost anything.
+        for &id in &o.touched {
             let (tally, out) = (&mut self.nodes[id.0], &o.nodes[id.0]);
-            if out.lost_nothing() {
+            if out.lost_nothing()
+                || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. })
+            {
                 continue; // counted as a zero by `settle`
             }
             tally.down_runs += u64::from(out.down_at.is_some());

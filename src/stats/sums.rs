@@ -190,9 +190,12 @@ impl StratumSums {
             self.recovery.record(ms);
             self.recovery_buckets.record(ms);
         }
-        for (id, _) in model.reported() {
+        // Only the nodes the run touched can have lost anything.
+        for &id in &o.touched {
             let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
-            if out.lost_nothing() {
+            if out.lost_nothing()
+                || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. })
+            {
                 continue; // its values are zero, and zeros add nothing
             }
             n.down_runs += u64::from(out.down_at.is_some());
