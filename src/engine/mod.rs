@@ -100,6 +100,15 @@ pub enum Event {
     },
     /// The operator aborts what is left of a rate-limited removal.
     Abort,
+    /// A cell that went down may begin its cold restart: the problem is diagnosed.
+    Diagnosed {
+        /// The subsystem.
+        node: NodeId,
+        /// The cell.
+        cell: u32,
+        /// The outage this belongs to; a stale epoch is ignored.
+        epoch: u32,
+    },
     /// All servers of a cell's restart have booted (only when validation follows).
     Booted {
         /// The subsystem.
@@ -185,6 +194,14 @@ pub enum Change {
         start: SimTime,
         /// When its last server has booted, or its validation is done.
         end: SimTime,
+    },
+    /// A subsystem's cell went down; its cold restart may begin at `until` (the time to
+    /// notice, diagnose and decide: `restart.begins_after`).
+    Diagnosing {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
+        /// When the restart may begin.
+        until: SimTime,
     },
     /// A standby was needed and began activating.
     Activating,

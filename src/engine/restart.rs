@@ -192,6 +192,7 @@ mod tests {
     fn subsystem(servers: u64, parallelism: u64, cells: u64, sigma: f64) -> Subsystem {
         let boot = Delay::lognormal(SimDuration::from_secs(60), sigma).unwrap();
         Subsystem {
+            begins_after: None,
             servers,
             min_servers: servers,
             serve_servers: servers,

@@ -112,6 +112,8 @@ struct CellState {
     /// Servers removed since its last restart began (while it served partially): they do
     /// not come back when the restart completes.
     lost: u64,
+    /// Whether, being down, it may begin its restart (`restart.begins_after` has passed).
+    diagnosed: bool,
 }
 
 /// Mutable state of one node during a run.
@@ -203,6 +205,7 @@ impl<'m> Simulation<'m> {
                         capacity: c.servers,
                         epoch: 0,
                         lost: 0,
+                        diagnosed: true,
                     })
                     .collect(),
                 _ => Vec::new(),
@@ -455,6 +458,14 @@ impl<'m> Simulation<'m> {
                     self.set_phase(now, (node, cell as usize), to, servers, 0, obs);
                 }
             }
+            Event::Diagnosed { node, cell, epoch } => {
+                let c = &mut self.cells[node.0][cell as usize];
+                if c.epoch == epoch && c.phase == Phase::Down {
+                    c.diagnosed = true;
+                    self.sparse.mark(self.model, node);
+                    self.dirty = true;
+                }
+            }
             Event::StandbyReady { node } => {
                 self.state[node.0].standby = StandbyState::Ready;
                 self.sparse.mark(self.model, node);
@@ -541,6 +552,16 @@ impl<'m> Simulation<'m> {
                 // Below the minimum the whole cell stops; pending restart events are stale.
                 self.cells[node.0][i].epoch += 1;
                 self.set_phase(now, (node, i), Phase::Down, 0, removed, obs);
+                if let Some(d) = &sub.begins_after {
+                    let until = now + d.sample(rng);
+                    let c = &mut self.cells[node.0][i];
+                    c.diagnosed = false;
+                    let (cell, epoch) = (i as u32, c.epoch);
+                    self.queue
+                        .push(until, Event::Diagnosed { node, cell, epoch });
+                    let cell = (sub.cells.len() > 1).then_some(cell);
+                    obs.observe(now, node, Change::Diagnosing { cell, until });
+                }
             } else {
                 let to = if c.phase == Phase::ServingPartially {
                     // Still restarting the rest: what it removed stays removed when it is done.
@@ -849,7 +870,8 @@ impl<'m> Simulation<'m> {
             return;
         };
         for i in 0..self.cells[id.0].len() {
-            if self.cells[id.0][i].phase != Phase::Down {
+            let c = self.cells[id.0][i];
+            if c.phase != Phase::Down || !c.diagnosed {
                 continue;
             }
             let spec = sub.cells[i];

@@ -157,6 +157,16 @@ impl Replay<'_> {
                     }
                     self.explain_health(id, from, to, served)
                 }
+                Change::Diagnosing { cell, until } => {
+                    if let Some(c) = cell {
+                        name = format!("{name}[{c}]");
+                    }
+                    format!(
+                        "diagnosing: its cold restart may begin at {} (in {})",
+                        m.start_clock.at(until),
+                        until - t
+                    )
+                }
                 Change::Activating => match m.node(id).kind {
                     NodeKind::Standby { activation } => {
                         format!("needed: activating, ready in {activation}")

@@ -184,6 +184,9 @@ pub struct Subsystem {
     pub parallelism: u64,
     /// Boot time of one server.
     pub boot: Delay,
+    /// Time from a cell going down until its cold restart may begin: noticing, diagnosing,
+    /// deciding on a full restart. `None`: at once.
+    pub begins_after: Option<Delay>,
     /// Metadata validation after the servers are booted, if any.
     pub validation: Option<Validation>,
     /// The cells (one for an undivided subsystem), servers and minimums shared in

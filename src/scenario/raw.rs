@@ -60,6 +60,7 @@ pub(crate) struct RawSubsystem {
 pub(crate) struct RawRestart {
     pub boot_time: Spanned<RawDist>,
     pub parallelism: Spanned<i64>,
+    pub begins_after: Option<Spanned<RawDist>>,
 }
 
 /// `{ dist = "lognormal", median = "6m", sigma = 0.4 }` and friends; which keys a `dist`

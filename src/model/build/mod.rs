@@ -537,12 +537,17 @@ impl Checker<'_> {
                 ))
             }
         };
+        let begins_after = match &s.restart.begins_after {
+            Some(d) => Some(self.delay(&format!("{key}.restart.begins_after"), d)?),
+            None => None,
+        };
         Ok(Subsystem {
             servers,
             min_servers,
             serve_servers,
             parallelism: parallelism.min(servers),
             boot,
+            begins_after,
             validation,
             cells: Subsystem::split(servers, min_servers, serve_servers, k),
             assignment,

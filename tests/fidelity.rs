@@ -1,0 +1,135 @@
+//! Mechanisms beyond the removal itself, against closed-form answers.
+
+use blastradius::engine::{Change, Outcome, Simulation};
+use blastradius::model::{Model, NodeId};
+use blastradius::montecarlo::run_rng;
+use blastradius::scenario;
+use blastradius::time::{SimDuration, SimTime};
+use blastradius::typo::Selector;
+
+type Trace = Vec<(SimTime, NodeId, Change)>;
+
+/// A store of 10 servers (minimum 8, 2 boot at a time, 10 minutes each, then 20 minutes
+/// of validation; `cells` cells) behind a service, and a command removing 5 servers:
+/// below the minimum, so a cold restart. `restart` adds keys to its `restart` table.
+fn model(restart: &str, cells: u32) -> Model {
+    let text = format!(
+        "[scenario]\nname = \"fidelity\"\nhorizon = \"2d\"\n\n\
+         [subsystems.store]\nservers = 10\nmin_capacity = 8\ncells = {cells}\n\
+         restart = {{ parallelism = 2, boot_time = {{ dist = \"constant\", value = \"10m\" }}{restart} }}\n\
+         validation = {{ metadata = \"1 TB\", throughput = \"3 TB/h\" }}\n\n\
+         [services.api]\nneeds = [\"store\"]\n\n\
+         [command]\ntarget = \"store\"\ncount = 5\n"
+    );
+    scenario::parse("fidelity.toml", &text).expect("scenario is valid")
+}
+
+fn run(model: &Model) -> (Outcome, Trace) {
+    let mut trace = Trace::new();
+    let mut sim = Simulation::new(model);
+    let out = sim
+        .run_input(5, Selector::Intended, &mut run_rng(1, 0), &mut trace)
+        .clone();
+    (out, trace)
+}
+
+#[test]
+fn begins_after_shifts_every_milestone_of_the_restart_by_its_constant_value() {
+    let shift = SimDuration::from_secs(45 * 60);
+    for cells in [1, 2] {
+        let (base_out, base) = run(&model("", cells));
+        let delayed = model(
+            ", begins_after = { dist = \"constant\", value = \"45m\" }",
+            cells,
+        );
+        let (out, trace) = run(&delayed);
+        // The same changes, those after the removal 45 minutes later, and the diagnosis
+        // announced when each cell goes down.
+        let (told, rest): (Trace, Trace) = trace
+            .into_iter()
+            .partition(|(_, _, c)| matches!(c, Change::Diagnosing { .. }));
+        assert!(!told.is_empty(), "{cells} cells: no diagnosis");
+        for &(t, _, c) in &told {
+            let Change::Diagnosing { until, .. } = c else {
+                unreachable!()
+            };
+            assert_eq!(until, t + shift);
+        }
+        // Going down happens at the removal; the restart (scheduling it, booting,
+        // validating, serving) and all that follows 45 minutes later.
+        let restart = |c: &Change| match c {
+            Change::Phase { to, .. } => *to == blastradius::engine::Phase::Restarting,
+            Change::Scheduled { .. } => true,
+            _ => false,
+        };
+        let key = |(t, id, c): &(SimTime, NodeId, Change)| format!("{t:?} {id:?} {c:?}");
+        let mut want: Vec<String> = base
+            .iter()
+            .map(|&(t, id, c)| {
+                let c = match c {
+                    Change::Scheduled { cell, start, end } => Change::Scheduled {
+                        cell,
+                        start: start + shift,
+                        end: end + shift,
+                    },
+                    c => c,
+                };
+                let at_removal = t == SimTime::ZERO && !restart(&c);
+                (if at_removal { t } else { t + shift }, id, c)
+            })
+            .map(|x| key(&x))
+            .collect();
+        let mut got: Vec<String> = rest.iter().map(key).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{cells} cells");
+        // api loses all its traffic (one cell) or half of it (two) for 45 minutes longer.
+        let api = delayed.find("api").expect("api").index();
+        assert_eq!(
+            out.nodes[api].lost_service,
+            base_out.nodes[api].lost_service
+                + SimDuration::from_millis(shift.as_millis() / u64::from(cells)),
+            "{cells} cells"
+        );
+        assert_eq!(out.recovery, base_out.recovery.map(|r| r + shift));
+    }
+}
+
+#[test]
+fn a_restart_that_waits_for_a_dependency_and_a_diagnosis_waits_for_the_later() {
+    // `b` restarts after `a` serves. Both go down together; `a` is back after 10 minutes
+    // of boots, `b`'s diagnosis takes 1 h: `b` begins at 1 h, not at 10 minutes.
+    let text = "[scenario]\nname = \"wait\"\nhorizon = \"1d\"\n\n\
+        [subsystems.a]\nservers = 2\nmin_capacity = 2\n\
+        restart = { parallelism = 2, boot_time = { dist = \"constant\", value = \"10m\" } }\n\n\
+        [subsystems.b]\nservers = 2\nmin_capacity = 2\nrestart_after = [\"a\"]\n\
+        restart = { parallelism = 2, boot_time = { dist = \"constant\", value = \"10m\" }, \
+        begins_after = { dist = \"constant\", value = \"1h\" } }\n\n\
+        [services.api]\nneeds = [\"a\", \"b\"]\n\n\
+        [command]\ntarget = \"a\"\ncount = 1\n\n\
+        [command.target_typos]\nprobability = 0.5\n\n\
+        [[command.target_typos.matches]]\nname = \"both\"\nhits = { a = \"50%\", b = \"50%\" }\n";
+    let model = scenario::parse("wait.toml", text).expect("valid");
+    let mut trace = Trace::new();
+    let mut sim = Simulation::new(&model);
+    let out = sim
+        .run_input(2, Selector::Wrong(0), &mut run_rng(1, 0), &mut trace)
+        .clone();
+    let b = model.find("b").expect("b");
+    let began = trace
+        .iter()
+        .find(|&&(_, id, c)| {
+            id == b
+                && matches!(
+                    c,
+                    Change::Phase {
+                        to: blastradius::engine::Phase::Restarting,
+                        ..
+                    }
+                )
+        })
+        .map(|&(t, _, _)| t);
+    assert_eq!(began, Some(SimTime::from_millis(3_600_000)));
+    let api = model.find("api").expect("api").index();
+    assert_eq!(out.nodes[api].downtime, SimDuration::from_secs(70 * 60));
+}
