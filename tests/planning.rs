@@ -122,7 +122,8 @@ fn set_changes_a_value_and_is_checked_like_the_file() {
     rejected(
         &["run", "--set", "subsystems.index.restart.paralelism=120"],
         "builtin:s3-2017 (--set subsystems.index.restart.paralelism=120):40:1: unknown key \
-         `paralelism`; expected `boot_time` or `parallelism`",
+         `paralelism`; did you mean `parallelism`? Allowed keys: `boot_time`, `parallelism`, \
+         `begins_after`",
     );
     rejected(
         &["replay", "--set", "subsystems.index.restart.parallelism=0"],
