@@ -133,3 +133,82 @@ fn a_restart_that_waits_for_a_dependency_and_a_diagnosis_waits_for_the_later() {
     let api = model.find("api").expect("api").index();
     assert_eq!(out.nodes[api].downtime, SimDuration::from_secs(70 * 60));
 }
+
+/// The store of [`model`] (one cell, no diagnosis), with `command` as its command table.
+fn store_with(command: &str) -> Model {
+    let text = format!(
+        "[scenario]\nname = \"reboot\"\nhorizon = \"2d\"\n\n\
+         [subsystems.store]\nservers = 10\nmin_capacity = 8\n\
+         restart = {{ parallelism = 2, boot_time = {{ dist = \"constant\", value = \"10m\" }} }}\n\n\
+         [services.api]\nneeds = [\"store\"]\n\n\
+         [command]\ntarget = \"store\"\n{command}\n"
+    );
+    scenario::parse("reboot.toml", &text).expect("scenario is valid")
+}
+
+#[test]
+fn a_reboot_above_the_minimum_is_back_to_full_capacity_after_one_boot() {
+    // Rebooting 2 of 10 (minimum 8): no cold restart, nothing unavailable, all 10 back
+    // exactly one boot time (10 minutes) later.
+    let model = store_with("count = 2\naction = \"reboot\"");
+    let mut trace = Trace::new();
+    let out = Simulation::new(&model)
+        .run_input(2, Selector::Intended, &mut run_rng(1, 0), &mut trace)
+        .clone();
+    assert!(!out.outage, "{out:?}");
+    let phases: Vec<(SimTime, blastradius::engine::Phase, u64)> = trace
+        .iter()
+        .filter_map(|&(t, _, c)| match c {
+            Change::Phase { to, capacity, .. } => Some((t, to, capacity)),
+            _ => None,
+        })
+        .collect();
+    use blastradius::engine::Phase::{Degraded, Recovered};
+    assert_eq!(
+        phases,
+        vec![
+            (SimTime::ZERO, Degraded, 8),
+            (SimTime::from_millis(600_000), Recovered, 10)
+        ]
+    );
+    // Removing the same 2 leaves the store degraded for good.
+    let removed = store_with("count = 2");
+    let mut trace = Trace::new();
+    Simulation::new(&removed).run_input(2, Selector::Intended, &mut run_rng(1, 0), &mut trace);
+    assert!(trace
+        .iter()
+        .all(|(_, _, c)| !matches!(c, Change::Phase { to: Recovered, .. })));
+}
+
+#[test]
+fn a_reboot_below_the_minimum_is_a_cold_restart_like_a_removal() {
+    // Rebooting 5 of 10 stops the cell: the same cold restart, the same timeline, as
+    // removing them.
+    let reboot = store_with("count = 5\naction = \"reboot\"");
+    let remove = store_with("count = 5");
+    let run = |m: &Model| {
+        let mut trace = Trace::new();
+        let out = Simulation::new(m)
+            .run_input(5, Selector::Intended, &mut run_rng(1, 0), &mut trace)
+            .clone();
+        (out, trace)
+    };
+    let (a, ta) = run(&reboot);
+    let (b, tb) = run(&remove);
+    assert_eq!(ta, tb);
+    assert_eq!(a, b);
+    // 10 servers, 2 at a time, 10 minutes each: 50 minutes.
+    assert_eq!(a.recovery, Some(SimDuration::from_secs(50 * 60)));
+}
+
+#[test]
+fn an_unknown_action_is_named_with_what_is_allowed() {
+    let text = "[scenario]\nname = \"x\"\n\n[subsystems.s]\nservers = 2\nmin_capacity = 1\n\
+        restart = { parallelism = 1, boot_time = { dist = \"constant\", value = \"1m\" } }\n\n\
+        [services.api]\nneeds = [\"s\"]\n\n[command]\ntarget = \"s\"\ncount = 1\naction = \"restart\"\n";
+    let e = scenario::parse("x.toml", text).expect_err("rejected");
+    assert_eq!(
+        e.to_string(),
+        "x.toml:15:10: `command.action` is \"restart\"; expected \"remove\" or \"reboot\""
+    );
+}

@@ -100,6 +100,16 @@ pub enum Event {
     },
     /// The operator aborts what is left of a rate-limited removal.
     Abort,
+    /// One rebooted server of a cell is back.
+    Rebooted {
+        /// The subsystem.
+        node: NodeId,
+        /// The cell.
+        cell: u32,
+        /// The cell's state this belongs to; a stale epoch (the cell went down since) is
+        /// ignored: its cold restart brings the server back.
+        epoch: u32,
+    },
     /// A cell that went down may begin its cold restart: the problem is diagnosed.
     Diagnosed {
         /// The subsystem.

@@ -12,7 +12,7 @@ use super::{Change, Event, EventQueue, Health, Observer, Phase};
 use crate::model::{Backlog, CellAssignment, Model, NodeId, NodeKind, Subsystem};
 use crate::safeguard::{Fates, Interventions, Step};
 use crate::time::{SimDuration, SimTime};
-use crate::typo::Selector;
+use crate::typo::{Action, Selector};
 
 /// A whole node's traffic, in millionths.
 pub const FULL: u32 = 1_000_000;
@@ -458,6 +458,23 @@ impl<'m> Simulation<'m> {
                     self.set_phase(now, (node, cell as usize), to, servers, 0, obs);
                 }
             }
+            Event::Rebooted { node, cell, epoch } => {
+                let Some(sub) = self.subsystem(node) else {
+                    return;
+                };
+                let i = cell as usize;
+                let c = &mut self.cells[node.0][i];
+                if c.epoch == epoch && c.phase == Phase::Degraded {
+                    // Back one by one, told when the last is: the cell serves in full all
+                    // along (it is above its minimum), so only its capacity changes.
+                    c.capacity += 1;
+                    self.sparse.touch(node);
+                    if c.capacity >= sub.cells[i].servers {
+                        let servers = sub.cells[i].servers;
+                        self.set_phase(now, (node, i), Phase::Recovered, servers, 0, obs);
+                    }
+                }
+            }
             Event::Diagnosed { node, cell, epoch } => {
                 let c = &mut self.cells[node.0][cell as usize];
                 if c.epoch == epoch && c.phase == Phase::Down {
@@ -563,14 +580,26 @@ impl<'m> Simulation<'m> {
                     obs.observe(now, node, Change::Diagnosing { cell, until });
                 }
             } else {
+                let reboot = self.model.command.action == Action::Reboot;
                 let to = if c.phase == Phase::ServingPartially {
-                    // Still restarting the rest: what it removed stays removed when it is done.
-                    self.cells[node.0][i].lost += removed;
+                    // Still restarting the rest: what it removed stays removed when it is
+                    // done; what it rebooted comes back with the restart.
+                    if !reboot {
+                        self.cells[node.0][i].lost += removed;
+                    }
                     c.phase
                 } else {
                     Phase::Degraded
                 };
                 self.set_phase(now, (node, i), to, left, removed, obs);
+                if reboot && to == Phase::Degraded {
+                    // Each rebooted server is back after its own boot.
+                    let (cell, epoch) = (i as u32, self.cells[node.0][i].epoch);
+                    for _ in 0..removed {
+                        let at = now + sub.boot.sample(rng);
+                        self.queue.push(at, Event::Rebooted { node, cell, epoch });
+                    }
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use super::text::{bytes, duration};
 use crate::engine::{Change, Health, Outcome, Phase, FULL};
 use crate::model::{Model, NodeId, NodeKind};
 use crate::time::SimTime;
-use crate::typo::TypedInput;
+use crate::typo::{Action, TypedInput};
 
 /// One run, as recorded for a replay.
 pub struct Replay<'a> {
@@ -92,7 +92,12 @@ impl Replay<'_> {
         let selector = cmd.selector_name(self.input.selector);
         let servers = if cmd.count == 1 { "server" } else { "servers" };
         writeln!(w)?;
-        writeln!(w, "meant:    remove {} {servers} from {target}", cmd.count)?;
+        writeln!(
+            w,
+            "meant:    {} {} {servers} from {target}",
+            cmd.action.key(),
+            cmd.count
+        )?;
         writeln!(
             w,
             "typed:    count \"{}\", selector {selector}",
@@ -248,6 +253,9 @@ impl Replay<'_> {
         };
         let c = s.cells[cell];
         match to {
+            Phase::Degraded if removed > 0 && m.command.action == Action::Reboot => {
+                format!("rebooting {removed} servers, {after} of {} in service (minimum {}): each back after its boot ({})", c.servers, c.min_servers, s.boot)
+            }
             Phase::Degraded | Phase::ServingPartially if removed > 0 => {
                 format!("lost {removed} servers, {after} of {} left (minimum {})", c.servers, c.min_servers)
             }

@@ -142,6 +142,7 @@ pub(crate) struct RawCommand {
     pub description: Option<String>,
     pub target: Spanned<String>,
     pub count: Spanned<i64>,
+    pub action: Option<Spanned<String>>,
     pub number_typos: Option<RawNumberTypos>,
     pub target_typos: Option<RawTargetTypos>,
     pub as_typed: Option<RawAsTyped>,

@@ -59,8 +59,10 @@ pub struct Command {
     pub description: String,
     /// The subsystem the command is meant for.
     pub target: NodeId,
-    /// How many servers it is meant to remove.
+    /// How many servers it is meant to remove (or reboot).
     pub count: u64,
+    /// What it does to the servers it selects.
+    pub action: Action,
     /// How the count is mistyped.
     pub number_typos: NumberTypos,
     /// How the target is mistyped.
@@ -69,6 +71,27 @@ pub struct Command {
     pub as_typed: Option<TypedInput>,
     /// What the tool does to stop or limit a wrong removal.
     pub safeguards: Safeguards,
+}
+
+/// What the command does to the servers it selects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    /// Takes them out of service for good (until a cold restart brings the whole cell back).
+    #[default]
+    Remove,
+    /// Reboots them: each is out of service for one boot time, then back, with no cold
+    /// restart unless its cell falls below its minimum.
+    Reboot,
+}
+
+impl Action {
+    /// The word a scenario uses for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::Remove => "remove",
+            Action::Reboot => "reboot",
+        }
+    }
 }
 
 /// One typed input: the count as typed and the selector it matched.

@@ -8,6 +8,7 @@ mod command;
 mod keystrokes;
 
 pub use command::{
-    apportion, read_count, Command, EachServer, Selector, SelectorMatch, TargetTypos, TypedInput,
+    apportion, read_count, Action, Command, EachServer, Selector, SelectorMatch, TargetTypos,
+    TypedInput,
 };
 pub use keystrokes::{neighbours, pick_weighted, NumberTypos, TypoKind};

@@ -9,7 +9,8 @@ use crate::safeguard::{Confirmation, Guard, GuardMode, RateLimit, Safeguards};
 use crate::scenario::raw::*;
 use crate::scenario::units::{self, PERCENT_FORMAT};
 use crate::typo::{
-    read_count, Command, EachServer, NumberTypos, SelectorMatch, TargetTypos, TypedInput, TypoKind,
+    read_count, Action, Command, EachServer, NumberTypos, SelectorMatch, TargetTypos, TypedInput,
+    TypoKind,
 };
 
 impl Checker<'_> {
@@ -66,10 +67,26 @@ impl Checker<'_> {
                 ));
             }
         }
+        let action = match &c.action {
+            None => Action::Remove,
+            Some(a) => match a.get_ref().as_str() {
+                "remove" => Action::Remove,
+                "reboot" => Action::Reboot,
+                other => {
+                    return Err(self.invalid(
+                        a.span(),
+                        "command.action",
+                        format!("{other:?}"),
+                        "\"remove\" or \"reboot\"",
+                    ))
+                }
+            },
+        };
         Ok(Command {
             description: c.description.clone().unwrap_or_default(),
             target,
             count,
+            action,
             number_typos,
             target_typos,
             as_typed,
