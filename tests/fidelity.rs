@@ -212,3 +212,66 @@ fn an_unknown_action_is_named_with_what_is_allowed() {
         "x.toml:15:10: `command.action` is \"restart\"; expected \"remove\" or \"reboot\""
     );
 }
+
+/// A store of 6 servers, all booting at once in 10 minutes, any loss a cold restart, whose
+/// boots fail with `p` and then take 30 minutes of a crew of `crew`; `action` its command.
+fn failing(p: f64, crew: u64, extra: &str) -> Model {
+    let text = format!(
+        "[scenario]\nname = \"crew\"\nhorizon = \"2d\"\n\n\
+         [subsystems.store]\nservers = 6\nmin_capacity = {}\n\
+         restart = {{ parallelism = 6, boot_time = {{ dist = \"constant\", value = \"10m\" }}, \
+         boot_failures = {{ probability = {p}, crew = {crew}, manual = {{ dist = \"constant\", value = \"30m\" }} }} }}\n\n\
+         [services.api]\nneeds = [\"store\"]\n\n\
+         [command]\ntarget = \"store\"\ncount = 1\n{extra}\n",
+        if extra.is_empty() { 6 } else { 4 }
+    );
+    scenario::parse("crew.toml", &text).expect("scenario is valid")
+}
+
+fn recovered_at(model: &Model, count: u64) -> Vec<SimTime> {
+    let mut trace = Trace::new();
+    Simulation::new(model).run_input(count, Selector::Intended, &mut run_rng(1, 0), &mut trace);
+    trace
+        .iter()
+        .filter(|(_, _, c)| {
+            matches!(
+                c,
+                Change::Phase {
+                    to: blastradius::engine::Phase::Recovered,
+                    ..
+                }
+            )
+        })
+        .map(|&(t, _, _)| t)
+        .collect()
+}
+
+#[test]
+fn a_crew_works_through_failed_boots_in_rounds() {
+    // Every boot fails: 6 servers fail at 10 minutes and a crew of c repairs them c at a
+    // time, 30 minutes each: all back at 10 + ⌈6/c⌉ × 30 minutes.
+    for crew in 1..=7u64 {
+        let minutes = 10 + 6u64.div_ceil(crew) * 30;
+        assert_eq!(
+            recovered_at(&failing(1.0, crew, ""), 1),
+            vec![SimTime::from_millis(minutes * 60_000)],
+            "crew of {crew}"
+        );
+    }
+    // No boot fails: as if there were no failures at all (10 minutes).
+    assert_eq!(
+        recovered_at(&failing(0.0, 1, ""), 1),
+        vec![SimTime::from_millis(600_000)]
+    );
+}
+
+#[test]
+fn rebooted_servers_whose_boots_fail_wait_for_the_crew() {
+    // Rebooting 2 of 6 (minimum 4): both boots fail at 10 minutes, one person repairs
+    // them one after the other: all back at 10 + 2 × 30 = 70 minutes, no cold restart.
+    let model = failing(1.0, 1, "action = \"reboot\"");
+    assert_eq!(
+        recovered_at(&model, 2),
+        vec![SimTime::from_millis(70 * 60_000)]
+    );
+}

@@ -38,6 +38,8 @@ struct Pool {
     slots: BinaryHeap<Reverse<u64>>,
     /// When the validation throughput is free again, in ms since the command.
     validated_until: u64,
+    /// When each busy member of the crew that repairs failed boots frees, in ms.
+    crew: BinaryHeap<Reverse<u64>>,
 }
 
 /// Every subsystem's restart budget during one run. Only the subsystems that restart in a
@@ -47,6 +49,7 @@ pub struct Restarts {
     pools: Vec<Pool>,
     used: usize,
     finishes: Vec<u64>,
+    failed: Vec<u64>,
 }
 
 impl Restarts {
@@ -68,6 +71,7 @@ impl Restarts {
             p.node = Some(node);
             p.slots.clear();
             p.validated_until = 0;
+            p.crew.clear();
             self.used += 1;
             self.used - 1
         });
@@ -104,11 +108,14 @@ impl Restarts {
         let parallelism = usize::try_from(sub.parallelism).unwrap_or(usize::MAX);
         let want_kth = serve < servers;
         let mut finishes = std::mem::take(&mut self.finishes);
+        let mut failed = std::mem::take(&mut self.failed);
         finishes.clear();
-        let slots = &mut self.pool(node).slots;
+        failed.clear();
+        let pool = self.pool(node);
         let mut first = u64::MAX;
         let mut last = at;
         for _ in 0..servers {
+            let slots = &mut pool.slots;
             let start = match slots.peek() {
                 _ if !limited || slots.len() < parallelism => at,
                 Some(&Reverse(free)) => {
@@ -121,12 +128,22 @@ impl Restarts {
             if limited {
                 slots.push(Reverse(done));
             }
+            each(start, done);
+            first = first.min(start);
+            if fails(sub, rng) {
+                failed.push(done);
+                continue;
+            }
             if want_kth {
                 finishes.push(done);
             }
-            each(start, done);
-            first = first.min(start);
             last = last.max(done);
+        }
+        for ready in repair(pool, sub, &mut failed, rng) {
+            if want_kth {
+                finishes.push(ready);
+            }
+            last = last.max(ready);
         }
         let serve_at = match serve {
             k if want_kth && k >= 1 => {
@@ -136,11 +153,40 @@ impl Restarts {
             _ => last,
         };
         self.finishes = finishes;
+        self.failed = failed;
         Window {
             start: ms(first.min(last)),
             serve: ms(serve_at),
             end: ms(last),
         }
+    }
+
+    /// Reboots `servers` servers of subsystem `node` at `now`: each boots by itself (no
+    /// restart slot), and a boot that fails waits for the crew. Their times back, in ms
+    /// since the command, into `out`.
+    pub fn reboot<R: Rng + ?Sized>(
+        &mut self,
+        node: NodeId,
+        sub: &Subsystem,
+        (servers, now): (u64, SimTime),
+        rng: &mut R,
+        out: &mut Vec<u64>,
+    ) {
+        let at = now.since_start().as_millis();
+        let mut failed = std::mem::take(&mut self.failed);
+        failed.clear();
+        out.clear();
+        for _ in 0..servers {
+            let done = at.saturating_add(sub.boot.sample(rng).as_millis());
+            if fails(sub, rng) {
+                failed.push(done);
+            } else {
+                out.push(done);
+            }
+        }
+        let pool = self.pool(node);
+        out.extend(repair(pool, sub, &mut failed, rng));
+        self.failed = failed;
     }
 
     /// Validates the metadata of a cell of `cell_servers` servers of subsystem `node` that
@@ -176,6 +222,42 @@ impl Restarts {
     }
 }
 
+/// Whether one boot fails (a draw only when boots can fail).
+fn fails<R: Rng + ?Sized>(sub: &Subsystem, rng: &mut R) -> bool {
+    sub.boot_failures
+        .as_ref()
+        .is_some_and(|f| rng.random::<f64>() < f.probability)
+}
+
+/// The crew's work on the boots that failed at the times in `failed` (in ms), taken in
+/// the order they failed, each by the first member free: when each server is back.
+fn repair<'a, R: Rng + ?Sized>(
+    pool: &'a mut Pool,
+    sub: &'a Subsystem,
+    failed: &'a mut [u64],
+    rng: &'a mut R,
+) -> impl Iterator<Item = u64> + 'a {
+    failed.sort_unstable();
+    let crew = sub.boot_failures.as_ref().map_or(1, |f| f.crew);
+    let size = usize::try_from(crew).unwrap_or(usize::MAX);
+    failed.iter().map(move |&at| {
+        let start = match pool.crew.peek() {
+            Some(&Reverse(free)) if pool.crew.len() >= size => {
+                pool.crew.pop();
+                free.max(at)
+            }
+            _ => at,
+        };
+        let manual = sub
+            .boot_failures
+            .as_ref()
+            .map_or(0, |f| f.manual.sample(rng).as_millis());
+        let ready = start.saturating_add(manual);
+        pool.crew.push(Reverse(ready));
+        ready
+    })
+}
+
 fn ms(t: u64) -> SimTime {
     SimTime::from_millis(t)
 }
@@ -193,6 +275,7 @@ mod tests {
         let boot = Delay::lognormal(SimDuration::from_secs(60), sigma).unwrap();
         Subsystem {
             begins_after: None,
+            boot_failures: None,
             servers,
             min_servers: servers,
             serve_servers: servers,

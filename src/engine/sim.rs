@@ -161,6 +161,8 @@ pub struct Simulation<'m> {
     plan: Vec<(NodeId, u64)>,
     steps: Vec<Step>,
     split: Vec<u64>,
+    /// When rebooted servers are back, in ms.
+    back: Vec<u64>,
     restarts: Restarts,
     typed: Vec<u8>,
 }
@@ -250,6 +252,7 @@ impl<'m> Simulation<'m> {
             plan: Vec::new(),
             steps: Vec::new(),
             split: Vec::new(),
+            back: Vec::new(),
             restarts: Restarts::default(),
             typed: Vec::new(),
         }
@@ -593,12 +596,16 @@ impl<'m> Simulation<'m> {
                 };
                 self.set_phase(now, (node, i), to, left, removed, obs);
                 if reboot && to == Phase::Degraded {
-                    // Each rebooted server is back after its own boot.
+                    // Each rebooted server is back after its own boot (or the crew's work).
                     let (cell, epoch) = (i as u32, self.cells[node.0][i].epoch);
-                    for _ in 0..removed {
-                        let at = now + sub.boot.sample(rng);
+                    let mut back = std::mem::take(&mut self.back);
+                    self.restarts
+                        .reboot(node, sub, (removed, now), rng, &mut back);
+                    for &at in &back {
+                        let at = SimTime::from_millis(at);
                         self.queue.push(at, Event::Rebooted { node, cell, epoch });
                     }
+                    self.back = back;
                 }
             }
         }

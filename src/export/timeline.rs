@@ -266,7 +266,10 @@ impl Replay<'_> {
             ),
             Phase::Restarting => {
                 let waited: Vec<&str> = m.node(id).restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
-                let after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
+                let mut after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
+                if let Some(f) = &s.boot_failures {
+                    after += &format!("; a boot fails with probability {} and then waits for {} of a crew of {}", f.probability, f.manual, f.crew);
+                }
                 if s.cells.len() > 1 {
                     format!("cold restart of {} servers, boot time {}{after}, on the budget of {} at a time that the cells share", c.servers, s.boot, s.parallelism)
                 } else {

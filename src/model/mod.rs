@@ -187,6 +187,8 @@ pub struct Subsystem {
     /// Time from a cell going down until its cold restart may begin: noticing, diagnosing,
     /// deciding on a full restart. `None`: at once.
     pub begins_after: Option<Delay>,
+    /// Boots that fail and need manual work, if any.
+    pub boot_failures: Option<BootFailures>,
     /// Metadata validation after the servers are booted, if any.
     pub validation: Option<Validation>,
     /// The cells (one for an undivided subsystem), servers and minimums shared in
@@ -216,6 +218,19 @@ impl Subsystem {
             })
             .collect()
     }
+}
+
+/// Boots that do not come back by themselves: each boot (in a cold restart or a reboot)
+/// fails with `probability`, and the server then needs `manual` work by one of `crew`
+/// people, who take failed servers in the order they failed.
+#[derive(Clone, Debug)]
+pub struct BootFailures {
+    /// Probability that one boot fails.
+    pub probability: f64,
+    /// The manual work on one failed server.
+    pub manual: Delay,
+    /// People who do it, each one server at a time (≥ 1).
+    pub crew: u64,
 }
 
 /// The metadata-integrity check that runs after a cold restart, before serving.

@@ -61,6 +61,15 @@ pub(crate) struct RawRestart {
     pub boot_time: Spanned<RawDist>,
     pub parallelism: Spanned<i64>,
     pub begins_after: Option<Spanned<RawDist>>,
+    pub boot_failures: Option<RawBootFailures>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBootFailures {
+    pub probability: Spanned<f64>,
+    pub manual: Spanned<RawDist>,
+    pub crew: Spanned<i64>,
 }
 
 /// `{ dist = "lognormal", median = "6m", sigma = 0.4 }` and friends; which keys a `dist`

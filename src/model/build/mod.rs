@@ -11,8 +11,8 @@ use toml::{Spanned, Value};
 use self::messages::{key_before, plain_serde_message, with_hint};
 use super::graph::{DependencyGraph, EdgeKind};
 use super::{
-    Backlog, CellAssignment, Clock, Delay, Failover, Model, Node, NodeId, NodeKind, Operations,
-    Subsystem, Validation,
+    Backlog, BootFailures, CellAssignment, Clock, Delay, Failover, Model, Node, NodeId, NodeKind,
+    Operations, Subsystem, Validation,
 };
 use crate::scenario::raw::*;
 use crate::scenario::units::{self, DURATION_FORMAT, PERCENT_FORMAT, RATE_FORMAT, SIZE_FORMAT};
@@ -541,6 +541,17 @@ impl Checker<'_> {
             Some(d) => Some(self.delay(&format!("{key}.restart.begins_after"), d)?),
             None => None,
         };
+        let boot_failures = match &s.restart.boot_failures {
+            Some(f) => {
+                let at = |k: &str| format!("{key}.restart.boot_failures.{k}");
+                Some(BootFailures {
+                    probability: self.probability(&at("probability"), &f.probability)?,
+                    manual: self.delay(&at("manual"), &f.manual)?,
+                    crew: self.count(&at("crew"), &f.crew, 1, MAX_SERVERS)?,
+                })
+            }
+            None => None,
+        };
         Ok(Subsystem {
             servers,
             min_servers,
@@ -548,6 +559,7 @@ impl Checker<'_> {
             parallelism: parallelism.min(servers),
             boot,
             begins_after,
+            boot_failures,
             validation,
             cells: Subsystem::split(servers, min_servers, serve_servers, k),
             assignment,
