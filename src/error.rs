@@ -62,6 +62,15 @@ pub enum Error {
         /// Runs asked for.
         asked: u64,
     },
+    /// Partial results of a sharded run that cannot be merged: not one run's shards, or
+    /// not all of them, or not a partial result at all.
+    #[error("{}: {why}", path.display())]
+    Partial {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     Threads {
@@ -81,7 +90,8 @@ impl Error {
             Error::Scenario(_)
             | Error::UnknownScenario { .. }
             | Error::InvalidOption { .. }
-            | Error::Unsupported { .. } => 2,
+            | Error::Unsupported { .. }
+            | Error::Partial { .. } => 2,
             Error::Read { .. } | Error::Write { .. } | Error::Threads { .. } => 1,
         }
     }

@@ -60,13 +60,28 @@ struct Worker<'m> {
 pub fn run(
     model: &Model,
     plan: Plan,
+    sink: Option<Sink<'_>>,
+    progress: &mut dyn FnMut(u64),
+    stop: &AtomicBool,
+) -> Result<Accumulator, Error> {
+    run_range(model, plan, 0..plan.runs, sink, progress, stop)
+}
+
+/// [`run`] of the runs `range` of `plan` only: one shard of it (progress counts from the
+/// range's start). Merging the shards' statistics gives exactly those of the whole.
+pub fn run_range(
+    model: &Model,
+    plan: Plan,
+    range: std::ops::Range<u64>,
     mut sink: Option<Sink<'_>>,
     progress: &mut dyn FnMut(u64),
     stop: &AtomicBool,
 ) -> Result<Accumulator, Error> {
     let keep = sink.is_some();
-    let workers = in_parallel(
-        plan,
+    let first = range.start;
+    let workers = in_range(
+        range,
+        plan.threads,
         || Worker {
             sim: Simulation::new(model),
             acc: Accumulator::new(model),
@@ -91,7 +106,7 @@ pub fn run(
                     sink(run, outcome)?;
                 }
             }
-            progress(done);
+            progress(done - first);
             Ok(())
         },
         stop,
@@ -113,10 +128,22 @@ pub fn in_parallel<W: Send>(
     plan: Plan,
     make: impl Fn() -> W,
     work: impl Fn(&mut W, std::ops::Range<u64>) + Sync,
+    after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
+    stop: &AtomicBool,
+) -> Result<Vec<W>, Error> {
+    in_range(0..plan.runs, plan.threads, make, work, after, stop)
+}
+
+/// [`in_parallel`] over the run indices `range` on `threads` workers.
+fn in_range<W: Send>(
+    range: std::ops::Range<u64>,
+    threads: usize,
+    make: impl Fn() -> W,
+    work: impl Fn(&mut W, std::ops::Range<u64>) + Sync,
     mut after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
     stop: &AtomicBool,
 ) -> Result<Vec<W>, Error> {
-    let threads = plan.threads.max(1);
+    let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -126,10 +153,10 @@ pub fn in_parallel<W: Send>(
         })?;
     let mut workers: Vec<W> = (0..threads).map(|_| make()).collect();
     let mut slice = FIRST_SLICE;
-    let mut start = 0;
-    while start < plan.runs && !stop.load(Ordering::Relaxed) {
-        let end = plan
-            .runs
+    let mut start = range.start;
+    while start < range.end && !stop.load(Ordering::Relaxed) {
+        let end = range
+            .end
             .min(start.saturating_add(slice.saturating_mul(threads as u64)));
         let began = Instant::now();
         let per_worker = (end - start).div_ceil(threads as u64);

@@ -1,9 +1,9 @@
 //! Fuzz target: large generated graphs. The input bytes are not a scenario but the choices
 //! that build one: how many subsystems (up to 5,000) and services (up to 20,000), what each
 //! needs (`needs`, `needs_any`, `restart_after`, sometimes an unknown name or a cycle),
-//! capacities, cells, the command, its typo model and safeguards. The generated text is
-//! checked; whatever is accepted is simulated (four plain runs) and its input strata are
-//! enumerated. Nothing may panic, overflow, hang, or use memory beyond what the size
+//! capacities, cells, diagnosis and failing boots, the command (a removal or a reboot), its
+//! typo model and safeguards. The generated text is checked; whatever is accepted is
+//! simulated (four plain runs) and its input strata are enumerated. Nothing may panic, overflow, hang, or use memory beyond what the size
 //! warrants: large inputs must be checked in linear time.
 #![no_main]
 
@@ -46,9 +46,20 @@ fn scenario(c: &mut Choices) -> String {
         let min = 1 + at(i, 1) % servers;
         let _ = writeln!(t, "[subsystems.{}]", name(i));
         let _ = writeln!(t, "servers = {servers}\nmin_capacity = {min}");
+        // Sometimes a diagnosis before the restart, and boots that fail for a small crew.
+        let extra = match at(i, 15) % 4 {
+            0 => format!(", begins_after = {{ dist = \"constant\", value = \"{}m\" }}", at(i, 3) % 90),
+            1 => format!(
+                ", boot_failures = {{ probability = 0.{}, crew = {}, manual = {{ dist = \"exponential\", mean = \"{}m\" }} }}",
+                at(i, 14) % 10,
+                1 + at(i, 13) % 4,
+                1 + at(i, 12) % 60
+            ),
+            _ => String::new(),
+        };
         let _ = writeln!(
             t,
-            "restart = {{ parallelism = {}, boot_time = {{ dist = \"exponential\", mean = \"{}m\" }} }}",
+            "restart = {{ parallelism = {}, boot_time = {{ dist = \"exponential\", mean = \"{}m\" }}{extra} }}",
             1 + at(i, 2) % 8,
             1 + at(i, 3) % 30
         );
@@ -96,6 +107,9 @@ fn scenario(c: &mut Choices) -> String {
     }
     let target = name(c.below(subsystems));
     let _ = writeln!(t, "[command]\ntarget = \"{target}\"\ncount = {}", c.below(100));
+    if c.byte() % 3 == 0 {
+        t.push_str("action = \"reboot\"\n");
+    }
     if c.byte() % 2 == 0 {
         let _ = writeln!(
             t,

@@ -44,6 +44,10 @@ pub enum Command {
         /// A scenario file or the name of a built-in scenario.
         scenario: String,
     },
+    /// Combine the partial results of a sharded run (`run --method plain --shard I/N
+    /// --partial FILE` on each of N machines) into its summary: the same bytes as the run
+    /// done on one machine.
+    Merge(MergeArgs),
     /// The dependency graph for other tools: Graphviz DOT, Mermaid or JSON
     /// (`blastradius graph --format dot | dot -Tsvg > graph.svg`).
     Graph(GraphArgs),
@@ -174,6 +178,47 @@ pub struct RunArgs {
     /// No progress bar and no timing on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard I of N (`--shard 2/8`: the second eighth of the runs) and write its
+    /// partial result to `--partial`; `merge` combines the shards (with --method plain).
+    #[arg(long, value_name = "I/N", requires = "partial")]
+    pub shard: Option<Shard>,
+    /// Where `--shard` writes its partial result.
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub partial: Option<PathBuf>,
+}
+
+/// One shard of a run: `index` (from 1) of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which, from 1.
+    pub index: u64,
+    /// Of how many.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parsed = s
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            _ => Err("expected I/N with 1 <= I <= N, such as 2/8".into()),
+        }
+    }
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partial results of every shard of one run, in any order.
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// Arguments of `compare`.
@@ -352,6 +397,8 @@ impl Default for RunArgs {
             csv: None,
             json: None,
             quiet: false,
+            shard: None,
+            partial: None,
         }
     }
 }

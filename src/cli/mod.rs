@@ -12,6 +12,7 @@ macro_rules! note {
 mod args;
 mod files;
 mod plan;
+mod shard;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -71,6 +72,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Scenarios => list(&mut out),
         Command::Generate(args) => generate(&args, &mut out),
         Command::Graph(args) => graph_out(&args, &mut out),
+        Command::Merge(args) => shard::merge(&args, &mut out),
     };
     result.and_then(|()| out.flush().map_err(stdout_error))
 }
@@ -83,6 +85,9 @@ fn stdout_error(source: io::Error) -> Error {
 }
 
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
+    if let (Some(s), Some(path)) = (args.shard, &args.partial) {
+        return shard::run(args, s, path, out);
+    }
     let threads = args.threads()?;
     let model = scenario::load_with(&args.scenario, &args.sets)?;
     let precision = args.precision()?;

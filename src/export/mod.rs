@@ -6,6 +6,7 @@ pub mod csv;
 pub mod diagram;
 pub mod graph;
 pub mod json;
+pub mod partial;
 pub mod strata;
 pub mod sweep;
 pub mod text;

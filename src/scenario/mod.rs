@@ -76,16 +76,21 @@ pub fn load(spec: &str) -> Result<Model, Error> {
 /// `ORIGIN (--set …)`, at the line and column in the changed text (the same as in the
 /// original for every line not changed).
 pub fn load_with(spec: &str, sets: &[Set]) -> Result<Model, Error> {
+    let (origin, text) = text_with(spec, sets)?;
+    Ok(parse(&origin, &text)?)
+}
+
+/// The text of `spec` with the changes `sets` made to it, and the origin that errors and
+/// reports name it by (`ORIGIN (--set …)` when something was changed): what
+/// [`load_with`] parses.
+pub fn text_with(spec: &str, sets: &[Set]) -> Result<(String, String), Error> {
     let (origin, text) = source(spec)?;
     if sets.is_empty() {
-        return Ok(parse(&origin, &text)?);
+        return Ok((origin, text));
     }
     let changed = set::apply(&text, sets)?;
     let list: Vec<String> = sets.iter().map(Set::to_string).collect();
-    Ok(parse(
-        &format!("{origin} (--set {})", list.join(" ")),
-        &changed,
-    )?)
+    Ok((format!("{origin} (--set {})", list.join(" ")), changed))
 }
 
 /// The largest scenario file read: far beyond any real topology, small enough that a

@@ -32,7 +32,7 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
 /// value, sorted, so a histogram costs memory for the distinct buckets it saw (16 bytes
 /// each), not for the whole scale. A run adds to a bucket by binary search; a new bucket
 /// is inserted in place.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     /// (bucket, count), by bucket; every count above zero.
     counts: Vec<(u32, u64)>,

@@ -11,13 +11,15 @@ pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
 pub use sums::{NodeSums, StratumSums, Sum, Wide};
 
+use serde::{Deserialize, Serialize};
+
 use crate::engine::Outcome;
 use crate::model::Model;
 
 /// The distribution of one integer quantity over runs. Some runs may end (at the horizon)
 /// with the quantity still growing: their values are right-censored, lower bounds of the
 /// truth, and kept apart so that no quantile or mean is reported as if they were known.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     sum: u128,
     /// 256 bits: a trillion values of a 1000-year horizon in milliseconds, squared, fit.
@@ -208,7 +210,7 @@ pub struct QuantileInterval {
 }
 
 /// Per-node totals.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeTally {
     /// Runs in which the node was fully unavailable at some time.
     pub down_runs: u64,
@@ -221,7 +223,7 @@ pub struct NodeTally {
 }
 
 /// How often each safeguard acted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SafeguardTally {
     /// Runs in which the operator declined at the prompt.
     pub declined: u64,
@@ -236,7 +238,7 @@ pub struct SafeguardTally {
 }
 
 /// Totals over any number of runs of one model.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accumulator {
     /// Runs counted.
     pub runs: u64,

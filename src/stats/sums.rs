@@ -9,7 +9,7 @@ use crate::engine::Outcome;
 use crate::model::Model;
 
 /// A sum of squares of millisecond values that cannot overflow: 256 bits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Wide {
     hi: u128,
     lo: u128,
