@@ -237,8 +237,8 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
     let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
     writeln!(
         w,
-        "{:width$}  {:9}  {:>16}  {:>12}  {:>12}  {:>26}",
-        "node", "kind", "mean down/period", "p99", "max", "availability (nines) [95%]"
+        "{:width$}  {:9}  {:>16}  {:>11}  {:>11}  {:>20}",
+        "node", "kind", "mean down/period", "p99", "max", "nines [95% CI]"
     )?;
     for (name, n) in &r.nodes {
         let d = &n.downtime_s;
@@ -254,7 +254,7 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
         });
         writeln!(
             w,
-            "{name:width$}  {:9}  {:>16}  {:>12}  {:>12}  {:>26}",
+            "{name:width$}  {:9}  {:>16}  {:>11}  {:>11}  {:>20}",
             n.kind,
             show("mean", d.mean),
             show("p99", d.p99),
