@@ -275,3 +275,46 @@ fn rebooted_servers_whose_boots_fail_wait_for_the_crew() {
         vec![SimTime::from_millis(70 * 60_000)]
     );
 }
+
+#[test]
+fn the_replay_says_when_each_share_of_a_fleet_was_back() {
+    // Rebooting 2 of 10: 80 % in service at once (never below 50 %), 90 % and 100 % back
+    // after one boot, 10 minutes. Removing them: 90 % and 100 % never back.
+    let dir = tempfile::tempdir().unwrap();
+    for (action, back) in [
+        (
+            "action = \"reboot\"",
+            serde_json::json!({"50%": 0.0, "90%": 600.0, "100%": 600.0}),
+        ),
+        (
+            "",
+            serde_json::json!({"50%": 0.0, "90%": null, "100%": null}),
+        ),
+    ] {
+        let text = format!(
+            "[scenario]\nname = \"back\"\nhorizon = \"1d\"\n\n\
+             [subsystems.store]\nservers = 10\nmin_capacity = 8\n\
+             restart = {{ parallelism = 2, boot_time = {{ dist = \"constant\", value = \"10m\" }} }}\n\n\
+             [services.api]\nneeds = [\"store\"]\n\n\
+             [command]\ntarget = \"store\"\ncount = 2\n{action}\n\n\
+             [command.as_typed]\ncount = 2\n"
+        );
+        let path = dir.path().join("back.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
+            .args(["replay", path.to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            json["milestones"]["store"]["capacity_back_s"], back,
+            "{action}"
+        );
+        assert!(json["milestones"]["api"].get("capacity_back_s").is_none());
+    }
+}

@@ -41,13 +41,20 @@ struct TypedJson<'a> {
     selector: &'a str,
 }
 
-/// When a node went down, served again and was fully back, in seconds since the command.
+/// When a node went down, served again and was fully back, in seconds since the command;
+/// for a subsystem that lost servers, also when 50 %, 90 % and 100 % of them were back in
+/// service for good (0 for a share it never fell below; null if not back by the horizon).
 #[derive(Serialize)]
 struct Milestones {
     down_s: Option<f64>,
     serving_s: Option<f64>,
     recovered_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity_back_s: Option<IndexMap<&'static str, Option<f64>>>,
 }
+
+/// The shares of a fleet whose return the replay reports.
+const SHARES: [(&str, u64); 3] = [("50%", 50), ("90%", 90), ("100%", 100)];
 
 impl Replay<'_> {
     /// Writes `{"milestones": {NODE: {"down_s", "serving_s", "recovered_s"}}, ...}`.
@@ -58,10 +65,18 @@ impl Replay<'_> {
             .reported()
             .map(|(id, node)| {
                 let o = &self.outcome.nodes[id.0];
+                let capacity_back_s = self.capacity_back(id).map(|back| {
+                    SHARES
+                        .iter()
+                        .zip(back)
+                        .map(|(&(share, _), t)| (share, secs(t)))
+                        .collect()
+                });
                 let m = Milestones {
                     down_s: secs(o.down_at),
                     serving_s: secs(o.serving_at),
                     recovered_s: secs(o.recovered_at),
+                    capacity_back_s,
                 };
                 (node.name.as_str(), m)
             })
@@ -78,6 +93,38 @@ impl Replay<'_> {
             milestones,
         };
         super::json::write(w, &json)
+    }
+
+    /// For a subsystem that lost servers in the run, when 50 %, 90 % and 100 % of them were
+    /// back in service for good: the last time its capacity rose to the share (the command's
+    /// instant for a share it never fell below), `None` if it was below it at the end.
+    fn capacity_back(&self, id: NodeId) -> Option<[Option<SimTime>; 3]> {
+        let NodeKind::Subsystem(s) = &self.model.node(id).kind else {
+            return None;
+        };
+        let mut cells: Vec<u64> = s.cells.iter().map(|c| c.servers).collect();
+        let mut back = [Some(SimTime::ZERO); 3];
+        let mut lost = false;
+        for &(t, node, change) in self.changes {
+            let Change::Phase { cell, capacity, .. } = change else {
+                continue;
+            };
+            if node != id {
+                continue;
+            }
+            cells[cell.unwrap_or(0) as usize] = capacity;
+            let total = u128::from(cells.iter().sum::<u64>());
+            lost |= total < u128::from(s.servers);
+            for (b, &(_, share)) in back.iter_mut().zip(&SHARES) {
+                let enough = total * 100 >= u128::from(s.servers) * u128::from(share);
+                match (*b, enough) {
+                    (Some(_), false) => *b = None,
+                    (None, true) => *b = Some(t),
+                    _ => {}
+                }
+            }
+        }
+        lost.then_some(back)
     }
 
     /// Writes the timeline.
@@ -224,6 +271,22 @@ impl Replay<'_> {
             "servers removed: {}; cascade depth: {}",
             o.servers_removed, o.cascade_depth
         )?;
+        for (id, node) in m.reported() {
+            let Some(back) = self.capacity_back(id) else {
+                continue;
+            };
+            let at = |t: Option<SimTime>| match t {
+                Some(t) if t == SimTime::ZERO => "never below".to_string(),
+                Some(t) => format!("+{}", duration(t.since_start().as_secs_f64())),
+                None => "not by the horizon".to_string(),
+            };
+            let shares: Vec<String> = SHARES
+                .iter()
+                .zip(back)
+                .map(|(&(share, _), t)| format!("{share} {}", at(t)))
+                .collect();
+            writeln!(w, "{} servers back: {}", node.name, shares.join(", "))?;
+        }
         match o.recovery {
             Some(r) => writeln!(
                 w,
