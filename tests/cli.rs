@@ -899,3 +899,23 @@ fn extreme_values_get_an_error_or_a_correct_answer() {
         );
     }
 }
+
+#[test]
+fn a_typo_in_a_table_of_two_keys_is_named_too() {
+    let text = BASE.replacen(
+        "[command]",
+        "[customers.c]\nneeds_any = [\"s\"]\nfailover = { detection = { dist = \"constant\", value = \"1m\" }, swtich = { dist = \"constant\", value = \"1m\" } }\n\n[command]",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let out = blastradius_in(dir.path(), &["check", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "unknown key `swtich`; expected `detection` or `switch`; did you mean `switch`?"
+        ),
+        "{stderr}"
+    );
+}

@@ -171,6 +171,15 @@ fn a_reboot_above_the_minimum_is_back_to_full_capacity_after_one_boot() {
             (SimTime::from_millis(600_000), Recovered, 10)
         ]
     );
+    // The first server back is told as a change of capacity, the last as the recovery.
+    let counted: Vec<u64> = trace
+        .iter()
+        .filter_map(|&(_, _, c)| match c {
+            Change::Capacity { capacity, .. } => Some(capacity),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counted, vec![9]);
     // Removing the same 2 leaves the store degraded for good.
     let removed = store_with("count = 2");
     let mut trace = Trace::new();

@@ -29,6 +29,11 @@ pub fn run(args: &RunArgs, shard: Shard, path: &Path, out: &mut dyn Write) -> Re
             "--method plain with it (runs by strata are not sharded)",
         ));
     }
+    if args.precision()?.is_some() {
+        return Err(refuse(
+            "no --precision with it: shards run a fixed number of runs",
+        ));
+    }
     if args.json.is_some() || args.csv.is_some() {
         return Err(refuse(
             "no --json or --csv with it: `merge` writes the summary",
@@ -60,6 +65,7 @@ pub fn run(args: &RunArgs, shard: Shard, path: &Path, out: &mut dyn Write) -> Re
     let p = Partial {
         format: partial::FORMAT.into(),
         version: partial::VERSION,
+        build: partial::build(),
         origin,
         scenario_hash: partial::hash(&text),
         scenario: text,
@@ -125,7 +131,8 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
         ));
     }
     for (path, p) in &parts {
-        let same = p.scenario_hash == first.scenario_hash
+        let same = p.build == first.build
+            && p.scenario_hash == first.scenario_hash
             && p.origin == first.origin
             && p.seed == first.seed
             && p.runs == first.runs
@@ -134,14 +141,16 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
             return Err(refuse(
                 path,
                 format!(
-                    "not a shard of the same run as {} (scenario {} {}, seed {}, {} runs in {} shards; \
-                     here {} {}, seed {}, {} runs in {} shards)",
+                    "not a shard of the same run as {} ({}, scenario {} {}, seed {}, {} runs in {} \
+                     shards; here {}, {} {}, seed {}, {} runs in {} shards)",
                     first_path.display(),
+                    first.build,
                     first.origin,
                     first.scenario_hash,
                     first.seed,
                     first.runs,
                     first.shards,
+                    p.build,
                     p.origin,
                     p.scenario_hash,
                     p.seed,

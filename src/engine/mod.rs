@@ -213,6 +213,14 @@ pub enum Change {
         /// When the restart may begin.
         until: SimTime,
     },
+    /// A subsystem's cell got a server back without changing phase (a rebooted server
+    /// back while the others are still rebooting): its servers in service now.
+    Capacity {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
+        /// Servers in service.
+        capacity: u64,
+    },
     /// A standby was needed and began activating.
     Activating,
     /// A service began draining its backlog, until `until`.

@@ -468,13 +468,16 @@ impl<'m> Simulation<'m> {
                 let i = cell as usize;
                 let c = &mut self.cells[node.0][i];
                 if c.epoch == epoch && c.phase == Phase::Degraded {
-                    // Back one by one, told when the last is: the cell serves in full all
-                    // along (it is above its minimum), so only its capacity changes.
+                    // Back one by one: the cell serves in full all along (it is above its
+                    // minimum), so only its capacity changes until the last is back.
                     c.capacity += 1;
+                    let capacity = c.capacity;
                     self.sparse.touch(node);
-                    if c.capacity >= sub.cells[i].servers {
-                        let servers = sub.cells[i].servers;
-                        self.set_phase(now, (node, i), Phase::Recovered, servers, 0, obs);
+                    if capacity >= sub.cells[i].servers {
+                        self.set_phase(now, (node, i), Phase::Recovered, capacity, 0, obs);
+                    } else {
+                        let cell = (sub.cells.len() > 1).then_some(cell);
+                        obs.observe(now, node, Change::Capacity { cell, capacity });
                     }
                 }
             }

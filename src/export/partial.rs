@@ -24,6 +24,9 @@ pub struct Partial {
     pub format: String,
     /// [`VERSION`].
     pub version: u32,
+    /// The build that ran it ([`build`]): shards of other builds may have simulated
+    /// differently, so `merge` refuses to mix them.
+    pub build: String,
     /// The scenario's origin as reports name it (with its `--set` changes).
     pub origin: String,
     /// FNV-1a (64 bits) of `scenario`, in hex: shards of other scenarios are refused.
@@ -44,6 +47,11 @@ pub struct Partial {
     pub end_run: u64,
     /// Its runs' statistics (`runs` among them says how many were done).
     pub statistics: Accumulator,
+}
+
+/// This build: the crate's name and version.
+pub fn build() -> String {
+    format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
 }
 
 /// The runs of shard `shard` (from 1) of `shards`: a contiguous range, the shards in order

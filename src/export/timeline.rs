@@ -1,6 +1,7 @@
 //! The replay of one run as a timeline a person can read (one line per state change of each
 //! subsystem and service, with wall-clock times), and its milestones as JSON.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use indexmap::IndexMap;
@@ -60,16 +61,17 @@ impl Replay<'_> {
     /// Writes `{"milestones": {NODE: {"down_s", "serving_s", "recovered_s"}}, ...}`.
     pub fn write_json<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         let secs = |t: Option<SimTime>| t.map(|t| t.since_start().as_secs_f64());
+        let backs = self.capacity_back();
         let milestones = self
             .model
             .reported()
             .map(|(id, node)| {
                 let o = &self.outcome.nodes[id.0];
-                let capacity_back_s = self.capacity_back(id).map(|back| {
+                let capacity_back_s = backs.get(&id).map(|back| {
                     SHARES
                         .iter()
                         .zip(back)
-                        .map(|(&(share, _), t)| (share, secs(t)))
+                        .map(|(&(share, _), t)| (share, secs(*t)))
                         .collect()
                 });
                 let m = Milestones {
@@ -95,26 +97,31 @@ impl Replay<'_> {
         super::json::write(w, &json)
     }
 
-    /// For a subsystem that lost servers in the run, when 50 %, 90 % and 100 % of them were
-    /// back in service for good: the last time its capacity rose to the share (the command's
-    /// instant for a share it never fell below), `None` if it was below it at the end.
-    fn capacity_back(&self, id: NodeId) -> Option<[Option<SimTime>; 3]> {
-        let NodeKind::Subsystem(s) = &self.model.node(id).kind else {
-            return None;
-        };
-        let mut cells: Vec<u64> = s.cells.iter().map(|c| c.servers).collect();
-        let mut back = [Some(SimTime::ZERO); 3];
-        let mut lost = false;
-        for &(t, node, change) in self.changes {
-            let Change::Phase { cell, capacity, .. } = change else {
+    /// For each subsystem that lost servers in the run, when 50 %, 90 % and 100 % of them
+    /// were back in service for good: the last time its capacity rose to the share (the
+    /// command's instant for a share it never fell below), `None` if it was below it at the
+    /// end. One pass over the changes.
+    fn capacity_back(&self) -> HashMap<NodeId, [Option<SimTime>; 3]> {
+        // Per subsystem: its cells' servers in service, when each share was back, whether
+        // it lost any.
+        type Seen = (Vec<u64>, [Option<SimTime>; 3], bool);
+        let mut state: HashMap<NodeId, Seen> = HashMap::new();
+        for &(t, id, change) in self.changes {
+            let (Change::Phase { cell, capacity, .. } | Change::Capacity { cell, capacity }) =
+                change
+            else {
                 continue;
             };
-            if node != id {
+            let NodeKind::Subsystem(s) = &self.model.node(id).kind else {
                 continue;
-            }
+            };
+            let (cells, back, lost) = state.entry(id).or_insert_with(|| {
+                let full = s.cells.iter().map(|c| c.servers).collect();
+                (full, [Some(SimTime::ZERO); 3], false)
+            });
             cells[cell.unwrap_or(0) as usize] = capacity;
             let total = u128::from(cells.iter().sum::<u64>());
-            lost |= total < u128::from(s.servers);
+            *lost |= total < u128::from(s.servers);
             for (b, &(_, share)) in back.iter_mut().zip(&SHARES) {
                 let enough = total * 100 >= u128::from(s.servers) * u128::from(share);
                 match (*b, enough) {
@@ -124,7 +131,11 @@ impl Replay<'_> {
                 }
             }
         }
-        lost.then_some(back)
+        state
+            .into_iter()
+            .filter(|(_, (_, _, lost))| *lost)
+            .map(|(id, (_, back, _))| (id, back))
+            .collect()
     }
 
     /// Writes the timeline.
@@ -201,6 +212,14 @@ impl Replay<'_> {
                     window = Some((start, end));
                     continue;
                 }
+                Change::Capacity {
+                    cell,
+                    capacity: now,
+                } => {
+                    // One rebooted server back: counted, not a line of its own.
+                    capacity[id.0][cell.unwrap_or(0) as usize] = now;
+                    continue;
+                }
                 Change::Health { from, to, served } => {
                     // An undivided subsystem's own phase changes are shown already; show
                     // only the health changes its dependencies cause.
@@ -268,16 +287,22 @@ impl Replay<'_> {
         let o = self.outcome;
         writeln!(
             w,
-            "servers removed: {}; cascade depth: {}",
-            o.servers_removed, o.cascade_depth
+            "servers {}: {}; cascade depth: {}",
+            match m.command.action {
+                Action::Remove => "removed",
+                Action::Reboot => "rebooted",
+            },
+            o.servers_removed,
+            o.cascade_depth
         )?;
+        let backs = self.capacity_back();
         for (id, node) in m.reported() {
-            let Some(back) = self.capacity_back(id) else {
+            let Some(&back) = backs.get(&id) else {
                 continue;
             };
             let at = |t: Option<SimTime>| match t {
                 Some(t) if t == SimTime::ZERO => "never below".to_string(),
-                Some(t) => format!("+{}", duration(t.since_start().as_secs_f64())),
+                Some(t) => format!("at {t}"),
                 None => "not by the horizon".to_string(),
             };
             let shares: Vec<String> = SHARES

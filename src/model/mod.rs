@@ -222,7 +222,9 @@ impl Subsystem {
 
 /// Boots that do not come back by themselves: each boot (in a cold restart or a reboot)
 /// fails with `probability`, and the server then needs `manual` work by one of `crew`
-/// people, who take failed servers in the order they failed.
+/// people. The crew's queue is planned when a cell's restart (or a reboot) begins: its
+/// failed boots join the queue then, in the order they will fail, behind those of the
+/// cells that began before it.
 #[derive(Clone, Debug)]
 pub struct BootFailures {
     /// Probability that one boot fails.

@@ -5,8 +5,8 @@ use crate::model::{Model, NodeKind};
 use crate::safeguard::Matched;
 use crate::typo::Selector;
 
-/// Most ranges a host pattern's matched count is cut into, when its counts one by one
-/// would make too many inputs.
+/// Ranges a host pattern's matched count is cut into (one more at its threshold) when its
+/// counts one by one would make too many inputs.
 pub const MAX_MATCHED: usize = 256;
 
 /// How a host pattern's matched count is enumerated.
@@ -14,7 +14,7 @@ pub const MAX_MATCHED: usize = 256;
 pub enum Patterns {
     /// Count by count.
     Counts,
-    /// In ranges of consecutive counts, at most [`MAX_MATCHED`].
+    /// In ranges of consecutive counts: [`MAX_MATCHED`], and one at the threshold.
     Ranges,
     /// Not: drawn in every run.
     Drawn,
@@ -23,12 +23,14 @@ pub enum Patterns {
 /// The matched counts of a selector's host pattern (its one `each` entry), each with its
 /// binomial probability, over the window where they are not negligible (each term left
 /// out is below 1e-20 of the likeliest); and a bound on what that window leaves out. The
-/// window is cut into at most `most` ranges of equal width (width 1 when it has no more
+/// window is cut into `most` ranges of equal width (width 1 when it has no more
 /// counts than that), each with its exact probability, within which runs draw the count:
 /// so the tails, where a pattern matching far more servers than usual does the damage,
-/// are strata of their own with exact weights rather than rare draws (and a range never
-/// straddles the count at which the pattern alone takes its subsystem below its minimum,
-/// so beyond it every run fails the subsystem and short of it none). `[(None, 1)]` when
+/// are strata of their own with exact weights rather than rare draws. One more range starts
+/// at the count at which the pattern alone takes its subsystem below its minimum, so that
+/// for an undivided subsystem hit only through the pattern every run of a range fails it
+/// or none does (with cells, or `hits` on the same subsystem, this only narrows the
+/// ranges' variance). `[(None, 1)]` when
 /// there is no pattern or several: then the count is drawn in every run.
 pub fn matched_counts(
     model: &Model,

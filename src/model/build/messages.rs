@@ -55,14 +55,15 @@ pub(super) fn with_hint(plain: String, message: &str, key: &str) -> String {
         let Some((unknown, allowed)) = rest.split_once('`') else {
             return plain;
         };
-        // ", expected one of `a`, `b`": the quoted words.
+        // ", expected one of `a`, `b`" (or "`a` or `b`"): the quoted words.
         let allowed = allowed.split('`').skip(1).step_by(2);
         return match did_you_mean(unknown, allowed) {
-            Some(near) => plain.replacen(
+            Some(near) if plain.contains("; allowed keys:") => plain.replacen(
                 "; allowed keys:",
                 &format!("; did you mean `{near}`? Allowed keys:"),
                 1,
             ),
+            Some(near) => format!("{plain}; did you mean `{near}`?"),
             None => plain,
         };
     }
