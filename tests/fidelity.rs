@@ -327,3 +327,34 @@ fn the_replay_says_when_each_share_of_a_fleet_was_back() {
         assert!(json["milestones"]["api"].get("capacity_back_s").is_none());
     }
 }
+
+#[test]
+fn the_joyent_2014_replay_lands_on_the_public_figures() {
+    // Joyent's postmortem: customer instances down at least 20 minutes and at most 149,
+    // more than 90 % back within an hour.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .args(["replay", "joyent-2014", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &json["milestones"];
+    let minutes = |v: &serde_json::Value| v.as_f64().expect("a time") / 60.0;
+    let first = minutes(&m["instances"]["serving_s"]);
+    assert!(
+        (20.0..21.0).contains(&first),
+        "first instances back at {first} min"
+    );
+    let ninety = minutes(&m["compute"]["capacity_back_s"]["90%"]);
+    assert!(ninety < 60.0, "90 % back at {ninety} min");
+    let all = minutes(&m["compute"]["capacity_back_s"]["100%"]);
+    assert!(
+        (all / 149.0 - 1.0).abs() < 0.05,
+        "all back at {all} min, 149 public"
+    );
+    assert_eq!(json["servers_removed"], 1008);
+}

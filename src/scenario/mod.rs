@@ -57,6 +57,11 @@ pub const BUILTINS: &[Builtin] = &[
         summary: "a year of routine playbook commands on the 2017 topology (for `operate`)",
         text: include_str!("../../scenarios/s3-operations.toml"),
     },
+    Builtin {
+        name: "joyent-2014",
+        summary: "Joyent us-east-1, 2014-05-27: a mistyped reboot of every server; failed boots wait for a crew",
+        text: include_str!("../../scenarios/joyent-2014.toml"),
+    },
 ];
 
 /// The name of the scenario used when none is given.
