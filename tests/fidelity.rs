@@ -358,3 +358,35 @@ fn the_joyent_2014_replay_lands_on_the_public_figures() {
     );
     assert_eq!(json["servers_removed"], 1008);
 }
+
+#[test]
+fn a_fleet_can_serve_below_its_minimum_while_it_restarts() {
+    // 10 servers, minimum 8, serving again from 2: 2 boot at a time, 10 minutes each, so
+    // it serves (partially) after the first 10 minutes and is whole after 50.
+    let text = "[scenario]\nname = \"below\"\nhorizon = \"1d\"\n\n\
+        [subsystems.store]\nservers = 10\nmin_capacity = 8\nserve_at = 2\n\
+        restart = { parallelism = 2, boot_time = { dist = \"constant\", value = \"10m\" } }\n\n\
+        [services.api]\nneeds = [\"store\"]\n\n\
+        [command]\ntarget = \"store\"\ncount = 5\n";
+    let model = scenario::parse("below.toml", text).expect("serve_at below the minimum is valid");
+    let (out, trace) = run(&model);
+    use blastradius::engine::Phase::{Recovered, ServingPartially};
+    let at = |phase| {
+        trace
+            .iter()
+            .find(|(_, _, c)| matches!(c, Change::Phase { to, .. } if *to == phase))
+            .map(|&(t, _, c)| (t, c))
+    };
+    let (serving, change) = at(ServingPartially).expect("serves partially");
+    assert_eq!(serving, SimTime::from_millis(600_000));
+    assert!(
+        matches!(change, Change::Phase { capacity: 2, .. }),
+        "{change:?}"
+    );
+    assert_eq!(
+        at(Recovered).map(|x| x.0),
+        Some(SimTime::from_millis(3_000_000))
+    );
+    let api = model.find("api").expect("api").index();
+    assert_eq!(out.nodes[api].downtime, SimDuration::from_secs(600));
+}

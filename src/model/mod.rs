@@ -213,7 +213,7 @@ impl Subsystem {
                 Cell {
                     servers: n,
                     min_servers: min,
-                    serve_servers: share(serve_servers).clamp(min, n),
+                    serve_servers: share(serve_servers).clamp(1, n),
                 }
             })
             .collect()

@@ -503,7 +503,9 @@ impl Checker<'_> {
         let min_servers =
             self.servers(&format!("{key}.min_capacity"), &s.min_capacity, servers, 1)?;
         let serve_servers = match &s.serve_at {
-            Some(v) => self.servers(&format!("{key}.serve_at"), v, servers, min_servers)?,
+            // Below the minimum too: a fleet that cannot keep running under full load may
+            // serve some of it with its first servers back.
+            Some(v) => self.servers(&format!("{key}.serve_at"), v, servers, 1)?,
             None => min_servers,
         };
         let parallelism = self.count(
