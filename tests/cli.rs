@@ -919,3 +919,35 @@ fn a_typo_in_a_table_of_two_keys_is_named_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_replay_ends_with_a_gantt_chart_of_every_node_that_changed() {
+    // `a` (2 of 4 removed, below 3) restarts for 20 minutes; `s`, which needs it,
+    // is unavailable all that time: one row each, 60 columns, within 100 in all.
+    let text = BASE
+        .replacen(
+            "servers = 10\nmin_capacity = 5",
+            "servers = 4\nmin_capacity = 3",
+            1,
+        )
+        .replacen("value = \"1m\"", "value = \"10m\"", 1)
+        .replacen("count = 1", "count = 2\n\n[command.as_typed]\ncount = 2", 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.toml"), text).unwrap();
+    let out = blastradius_in(dir.path(), &["replay", "g.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = stdout.lines().rev().take(4).collect();
+    assert_eq!(
+        rows[3],
+        "   +0:00                                                  +0:20"
+    );
+    assert_eq!(rows[2], format!("a  {}", "r".repeat(60)));
+    assert_eq!(rows[1], format!("s  {}", "█".repeat(60)));
+    assert!(rows[0].contains("█ unavailable"));
+    assert!(rows.iter().all(|l| l.chars().count() <= 100), "{rows:?}");
+}

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod csv;
 pub mod diagram;
+pub mod gantt;
 pub mod graph;
 pub mod json;
 pub mod partial;

@@ -318,12 +318,15 @@ impl Replay<'_> {
                 "everything back after {} (at {})",
                 duration(r.as_secs_f64()),
                 m.start_clock.at(SimTime::ZERO + r)
-            ),
+            )?,
             None if o.horizon_hit => {
-                writeln!(w, "not everything was back by the horizon ({})", m.horizon)
+                writeln!(w, "not everything was back by the horizon ({})", m.horizon)?
             }
-            None => writeln!(w, "nothing became unavailable"),
+            None => writeln!(w, "nothing became unavailable")?,
         }
+        let last = self.changes.last().map_or(SimTime::ZERO, |c| c.0);
+        let end = o.recovery.map_or(last, |r| SimTime::ZERO + r);
+        super::gantt::write(w, m, self.changes, end)
     }
 
     fn explain(
