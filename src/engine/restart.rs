@@ -48,6 +48,8 @@ struct Pool {
 pub struct Restarts {
     pools: Vec<Pool>,
     used: usize,
+    /// Per node, its pool's index in `pools` this run (`u32::MAX`: none yet).
+    index: Vec<u32>,
     finishes: Vec<u64>,
     failed: Vec<u64>,
 }
@@ -55,14 +57,23 @@ pub struct Restarts {
 impl Restarts {
     /// Forgets the previous run, keeping the allocations.
     pub fn reset(&mut self) {
+        for p in &self.pools[..self.used] {
+            if let Some(node) = p.node {
+                self.index[node.0] = u32::MAX;
+            }
+        }
         self.used = 0;
     }
 
     /// The pool of `node`, empty if this run has not used it yet.
     fn pool(&mut self, node: NodeId) -> &mut Pool {
-        let found = self.pools[..self.used]
-            .iter()
-            .position(|p| p.node == Some(node));
+        if node.0 >= self.index.len() {
+            self.index.resize(node.0 + 1, u32::MAX);
+        }
+        let found = match self.index[node.0] {
+            u32::MAX => None,
+            i => Some(i as usize),
+        };
         let i = found.unwrap_or_else(|| {
             if self.used == self.pools.len() {
                 self.pools.push(Pool::default());
@@ -72,6 +83,7 @@ impl Restarts {
             p.slots.clear();
             p.validated_until = 0;
             p.crew.clear();
+            self.index[node.0] = self.used as u32;
             self.used += 1;
             self.used - 1
         });
