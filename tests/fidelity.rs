@@ -390,3 +390,22 @@ fn a_fleet_can_serve_below_its_minimum_while_it_restarts() {
     let api = model.find("api").expect("api").index();
     assert_eq!(out.nodes[api].downtime, SimDuration::from_secs(600));
 }
+
+#[test]
+fn the_replay_of_a_thousand_cells_is_told_in_summary() {
+    // 1,000 one-server cells: one line for the cells going down, the share served when it
+    // passes each tenth, not a line per cell per phase.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .args(["replay", "joyent-2014"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().count() < 60, "{text}");
+    assert!(
+        text.contains("compute        1000 of its 1000 cells down at once"),
+        "{text}"
+    );
+    assert!(text.contains("serving 0.1% of its traffic"), "{text}");
+    assert!(text.contains("serving 90% of its traffic"), "{text}");
+}

@@ -54,6 +54,9 @@ struct Milestones {
     capacity_back_s: Option<IndexMap<&'static str, Option<f64>>>,
 }
 
+/// A subsystem of more cells than this is told in summary in the timeline.
+const MANY_CELLS: usize = 16;
+
 /// The shares of a fleet whose return the replay reports.
 const SHARES: [(&str, u64); 3] = [("50%", 50), ("90%", 90), ("100%", 100)];
 
@@ -186,8 +189,57 @@ impl Replay<'_> {
         let mut phase = vec![Phase::Running; m.nodes.len()];
         // What the restart budget gave each cell for its next phase.
         let mut window = None;
-        for &(t, id, change) in self.changes {
+        // A subsystem of many cells is told in summary: how many cells went down (or began
+        // a diagnosis) at an instant, not each cell's every phase; and any node's share
+        // served only when it passes a tenth.
+        let mut told: Option<(SimTime, NodeId, u8)> = None;
+        let mut tenth: Vec<Option<u32>> = vec![None; m.nodes.len()];
+        for (k, &(t, id, change)) in self.changes.iter().enumerate() {
             let mut name = m.node(id).name.clone();
+            if capacity[id.0].len() > MANY_CELLS {
+                let kind = match change {
+                    Change::Phase {
+                        to: Phase::Down, ..
+                    } => 0,
+                    Change::Diagnosing { .. } => 1,
+                    Change::Phase { .. } | Change::Capacity { .. } | Change::Scheduled { .. } => {
+                        continue
+                    }
+                    _ => 2,
+                };
+                if kind < 2 {
+                    if told == Some((t, id, kind)) {
+                        continue;
+                    }
+                    told = Some((t, id, kind));
+                    let same = |c: &Change| match c {
+                        Change::Phase {
+                            to: Phase::Down, ..
+                        } => kind == 0,
+                        Change::Diagnosing { .. } => kind == 1,
+                        _ => false,
+                    };
+                    let cells = self.changes[k..]
+                        .iter()
+                        .take_while(|&&(u, n, _)| u == t && n == id)
+                        .filter(|(_, _, c)| same(c))
+                        .count();
+                    let of = capacity[id.0].len();
+                    let text = match (kind, change) {
+                        (0, _) => format!(
+                            "{cells} of its {of} cells down at once, below their minimum: full cold restarts needed"
+                        ),
+                        (_, Change::Diagnosing { until, .. }) => format!(
+                            "diagnosing {cells} cells: the first may begin its cold restart at {} (in {})",
+                            m.start_clock.at(until),
+                            until - t
+                        ),
+                        _ => continue,
+                    };
+                    writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
+                    continue;
+                }
+            }
             let text = match change {
                 Change::Phase {
                     cell,
@@ -224,6 +276,12 @@ impl Replay<'_> {
                     // An undivided subsystem's own phase changes are shown already; show
                     // only the health changes its dependencies cause.
                     if capacity[id.0].len() == 1 && to == phase[id.0].health() {
+                        continue;
+                    }
+                    // Partly served all along: told only when the share passes a tenth.
+                    let step = served / (FULL / 10);
+                    let seen = tenth[id.0].replace(step);
+                    if from == Health::Partial && to == Health::Partial && seen == Some(step) {
                         continue;
                     }
                     self.explain_health(id, from, to, served)
@@ -407,10 +465,10 @@ impl Replay<'_> {
             format!(" (needs {})", deps.join(", "))
         };
         let share = if served > 0 && served < FULL {
-            format!(
-                ", serving {:.0}% of its traffic",
-                f64::from(served) / f64::from(FULL) * 100.0
-            )
+            let percent = f64::from(served) / f64::from(FULL) * 100.0;
+            // A share below one percent keeps a decimal: not "0%" while something serves.
+            let digits = usize::from(percent < 1.0);
+            format!(", serving {percent:.digits$}% of its traffic")
         } else {
             String::new()
         };
