@@ -951,3 +951,59 @@ fn the_replay_ends_with_a_gantt_chart_of_every_node_that_changed() {
     assert!(rows[0].contains("█ unavailable"));
     assert!(rows.iter().all(|l| l.chars().count() <= 100), "{rows:?}");
 }
+
+#[test]
+fn replay_takes_any_input_and_can_force_the_safeguards() {
+    let json = |args: &[&str]| -> Value {
+        let out = blastradius(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // The input as meant does no harm; the 2017 input given by hand is the 2017 replay.
+    let meant = json(&["replay", "--input", "10", "--json"]);
+    assert_eq!(meant["cascade_depth"], 0);
+    let typed = json(&["replay", "--input", "100@storage-fleet", "--json"]);
+    assert_eq!(typed, json(&["replay", "--json"]));
+    // With the guard, the 2017 input is refused, unless the safeguards are made to fail.
+    let guarded = json(&["replay", "s3-2017-guarded", "--json"]);
+    assert_eq!(guarded["servers_removed"], 0);
+    let work = json(&[
+        "replay",
+        "s3-2017-guarded",
+        "--safeguards",
+        "work",
+        "--json",
+    ]);
+    assert_eq!(work["servers_removed"], 0);
+    let fail = json(&[
+        "replay",
+        "s3-2017-guarded",
+        "--safeguards",
+        "fail",
+        "--json",
+    ]);
+    assert_eq!(fail["servers_removed"], 100);
+    assert_eq!(fail["cascade_depth"], 3);
+    // A selector the scenario does not name, and a scenario with no input, exit 2.
+    for (args, message) in [
+        (
+            &["replay", "--input", "100@bogus"][..],
+            "expected a selector the scenario names (intended, storage-fleet, billing-and-index)",
+        ),
+        (
+            &["replay", &fixture("k-of-n.toml")][..],
+            "give the input to replay with --input COUNT[@SELECTOR]",
+        ),
+    ] {
+        let out = blastradius(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{args:?}"
+        );
+    }
+}

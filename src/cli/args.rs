@@ -380,6 +380,38 @@ pub struct ReplayArgs {
     /// Print the milestones as JSON instead of the timeline.
     #[arg(long)]
     pub json: bool,
+    /// Replay this input instead of `[command.as_typed]`: the digits typed, and the
+    /// selector's name if it matched more than meant (`100@storage-fleet`).
+    #[arg(long, value_name = "COUNT[@SELECTOR]")]
+    pub input: Option<String>,
+    /// Force the safeguards' chance outcomes: `work` (the prompt appears and is declined
+    /// for a wrong input, the guard and rate limit work) or `fail` (none of them does);
+    /// by default they are drawn like the rest.
+    #[arg(long, value_enum)]
+    pub safeguards: Option<Forced>,
+}
+
+/// Safeguards forced one way by `replay --safeguards`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Forced {
+    /// Every safeguard works.
+    Work,
+    /// Every safeguard fails.
+    Fail,
+}
+
+impl Forced {
+    /// The safeguards' outcomes this forces.
+    pub fn fates(self) -> crate::safeguard::Fates {
+        let works = Some(self == Forced::Work);
+        crate::safeguard::Fates {
+            prompt_works: works,
+            confirmed_anyway: Some(self == Forced::Fail),
+            guard_works: works,
+            limit_works: works,
+            matched: None,
+        }
+    }
 }
 
 impl Default for RunArgs {

@@ -25,7 +25,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub use args::{
-    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, GenerateArgs, GraphArgs, Method,
+    BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, Forced, GenerateArgs, GraphArgs, Method,
     OperateArgs, ReplayArgs, RunArgs, SweepArgs,
 };
 
@@ -267,18 +267,33 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
 
 fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     let model = scenario::load_with(&args.scenario, &args.sets)?;
-    let Some(input) = model.command.as_typed.clone() else {
-        return Err(Error::Unsupported {
+    let input = match (&args.input, &model.command.as_typed) {
+        (Some(text), _) => {
+            model
+                .command
+                .parse_input(text)
+                .map_err(|expected| Error::InvalidOption {
+                    option: "--input",
+                    value: text.clone(),
+                    expected,
+                })?
+        }
+        (None, Some(typed)) => typed.clone(),
+        (None, None) => return Err(Error::Unsupported {
             scenario: model.origin.clone(),
-            what: "has no [command.as_typed]: replay needs the input as it was typed".into(),
-        });
+            what:
+                "has no [command.as_typed]: give the input to replay with --input COUNT[@SELECTOR]"
+                    .into(),
+        }),
     };
+    let fates = args.safeguards.map(Forced::fates).unwrap_or_default();
     let mut sim = Simulation::new(&model);
     let mut changes = Vec::new();
     let outcome = sim
-        .run_input(
+        .run_fated(
             input.count,
             input.selector,
+            fates,
             &mut run_rng(args.seed, 0),
             &mut changes,
         )
@@ -298,9 +313,10 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     // The observer must not change the run: the same run unobserved gives the same outcome.
     debug_assert_eq!(
         &outcome,
-        Simulation::new(&model).run_input(
+        Simulation::new(&model).run_fated(
             input.count,
             input.selector,
+            fates,
             &mut run_rng(args.seed, 0),
             &mut Unobserved
         )

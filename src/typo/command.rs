@@ -168,6 +168,38 @@ impl Command {
     }
 
     /// The name of a selector, for reports.
+    /// The input `COUNT` or `COUNT@SELECTOR` as typed (`100@storage-fleet`), or what is
+    /// wrong with it.
+    pub fn parse_input(&self, text: &str) -> Result<TypedInput, String> {
+        let (digits, name) = text.split_once('@').unwrap_or((text, "intended"));
+        let names = || {
+            std::iter::once("intended")
+                .chain(self.target_typos.matches.iter().map(|m| m.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("digits, then @ and a selector ({})", names()));
+        }
+        let selector = match name {
+            "intended" => Selector::Intended,
+            _ => match self
+                .target_typos
+                .matches
+                .iter()
+                .position(|m| m.name == name)
+            {
+                Some(i) => Selector::Wrong(i),
+                None => return Err(format!("a selector the scenario names ({})", names())),
+            },
+        };
+        Ok(TypedInput {
+            count_text: digits.to_string(),
+            count: read_count(digits.as_bytes()),
+            selector,
+        })
+    }
+
     pub fn selector_name(&self, selector: Selector) -> &str {
         match selector {
             Selector::Intended => "intended",
