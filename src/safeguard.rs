@@ -79,6 +79,22 @@ pub struct Interventions {
     pub aborted: bool,
     /// Some safeguard that exists did not work for this command.
     pub failed: bool,
+    /// Which did not: the confirmation prompt (it did not appear), the guard, the rate
+    /// limit.
+    pub failures: Failures,
+    /// The prompt asked about a wrong input, and the operator confirmed it.
+    pub confirmed: bool,
+}
+
+/// Which safeguards did not work for one command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Failures {
+    /// The confirmation prompt did not appear.
+    pub prompt: bool,
+    /// The minimum-capacity guard did not check.
+    pub guard: bool,
+    /// The rate limit did not hold the removal back.
+    pub limit: bool,
 }
 
 /// One timed removal: `servers` servers of `node` at `at`.
@@ -157,13 +173,29 @@ impl Safeguards {
         &self,
         model: &Model,
         plan: &[(NodeId, u64)],
+        input: (bool, Fates),
+        rng: &mut R,
+        steps: &mut Vec<Step>,
+        did: &mut Interventions,
+    ) -> Option<SimTime> {
+        *did = Interventions::default();
+        let abort = self.steps(model, plan, input, rng, steps, did);
+        let f = did.failures;
+        did.failed = f.prompt || f.guard || f.limit;
+        abort
+    }
+
+    /// [`Safeguards::apply`], but for `did.failed`.
+    fn steps<R: Rng + ?Sized>(
+        &self,
+        model: &Model,
+        plan: &[(NodeId, u64)],
         (wrong, fates): (bool, Fates),
         rng: &mut R,
         steps: &mut Vec<Step>,
         did: &mut Interventions,
     ) -> Option<SimTime> {
         steps.clear();
-        *did = Interventions::default();
         if self.guard.is_none() && self.rate_limit.is_none() && self.confirmation.is_none() {
             // No safeguard: the tool removes what it was asked, at once.
             steps.extend(plan.iter().map(|&(node, servers)| Step {
@@ -186,19 +218,22 @@ impl Safeguards {
         }
         if let Some(c) = &self.confirmation {
             let total: u64 = asked.iter().map(|(_, n)| n).sum();
-            if works(c.fails, fates.prompt_works, rng, &mut did.failed)
+            if works(c.fails, fates.prompt_works, rng, &mut did.failures.prompt)
                 && wrong
                 && total > c.above
-                && !fates
+            {
+                if !fates
                     .confirmed_anyway
                     .unwrap_or_else(|| rng.random::<f64>() < c.confirm_anyway)
-            {
-                did.declined = true;
-                return None;
+                {
+                    did.declined = true;
+                    return None;
+                }
+                did.confirmed = true;
             }
         }
         if let Some(g) = &self.guard {
-            if works(g.fails, fates.guard_works, rng, &mut did.failed) {
+            if works(g.fails, fates.guard_works, rng, &mut did.failures.guard) {
                 for (node, n) in &mut asked {
                     let (servers, min) = fleet(model, *node);
                     if servers - *n < min {
@@ -217,7 +252,7 @@ impl Safeguards {
             }
         }
         match &self.rate_limit {
-            Some(r) if works(r.fails, fates.limit_works, rng, &mut did.failed) => {
+            Some(r) if works(r.fails, fates.limit_works, rng, &mut did.failures.limit) => {
                 let abort = wrong.then(|| SimTime::ZERO + r.detection.sample(rng));
                 let mut at = SimTime::ZERO;
                 let mut budget = r.servers;

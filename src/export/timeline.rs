@@ -314,7 +314,22 @@ impl Replay<'_> {
                 Change::Safeguards(did) => {
                     name = "tool".into();
                     let acts: Vec<&str> = [
-                        (did.failed, "a safeguard did not work"),
+                        (
+                            did.failures.prompt,
+                            "the confirmation prompt did not appear",
+                        ),
+                        (
+                            did.confirmed,
+                            "the prompt asked, and the operator confirmed the wrong input",
+                        ),
+                        (
+                            did.failures.guard,
+                            "the minimum-capacity guard did not check the command",
+                        ),
+                        (
+                            did.failures.limit,
+                            "the rate limit did not hold the removal back",
+                        ),
                         (
                             did.declined,
                             "the operator declined at the confirmation prompt: nothing removed",
