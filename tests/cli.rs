@@ -1007,3 +1007,30 @@ fn replay_takes_any_input_and_can_force_the_safeguards() {
         );
     }
 }
+
+#[test]
+fn every_shipped_scenario_summary_fits_100_columns() {
+    // The default summary, by strata, given by path (longer than a built-in's name). The
+    // plain method's summary is still wider (its node table and distribution lines).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let path = file.to_str().unwrap();
+        for method in ["strata"] {
+            let out = blastradius(&["run", path, "--method", method, "--runs", "3000", "-q"]);
+            assert!(
+                out.status.success(),
+                "{path}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            for line in text.lines() {
+                assert!(line.chars().count() <= 100, "{path} {method}: {line}");
+            }
+        }
+    }
+}

@@ -50,11 +50,11 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
     } else {
         "stopped early"
     };
-    writeln!(
-        w,
-        "{} ({}): {} runs by strata of the input, seed {}, {state}",
-        r.scenario, r.origin, r.runs, r.seed
-    )?;
+    let what = format!(
+        "{} runs by strata of the input, seed {}, {state}",
+        r.runs, r.seed
+    );
+    super::text::heading(w, &r.scenario, &r.origin, &what)?;
     let s = &r.strata;
     let left = if s.left_out_probability > 0.0 {
         format!(

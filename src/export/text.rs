@@ -79,14 +79,30 @@ fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
     }
 }
 
+/// Summaries fit this many columns.
+pub const WIDTH: usize = 100;
+
+/// A summary's first line, `NAME (ORIGIN): what`; `what` goes on a line of its own,
+/// indented, when both would not fit [`WIDTH`] columns (a long path, a `--set`).
+pub fn heading<W: Write + ?Sized>(
+    w: &mut W,
+    scenario: &str,
+    origin: &str,
+    what: &str,
+) -> io::Result<()> {
+    let line = format!("{scenario} ({origin}): {what}");
+    if line.chars().count() <= WIDTH {
+        writeln!(w, "{line}")
+    } else {
+        writeln!(w, "{scenario} ({origin}):\n  {what}")
+    }
+}
+
 /// Writes the summary of `r`.
 pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()> {
     let status = if r.complete { "complete" } else { "PARTIAL" };
-    writeln!(
-        w,
-        "{} ({}): {} runs, seed {}, {status}",
-        r.scenario, r.origin, r.runs, r.seed
-    )?;
+    let what = format!("{} runs, seed {}, {status}", r.runs, r.seed);
+    heading(w, &r.scenario, &r.origin, &what)?;
     writeln!(w)?;
     writeln!(
         w,
