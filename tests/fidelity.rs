@@ -9,6 +9,17 @@ use blastradius::typo::Selector;
 
 type Trace = Vec<(SimTime, NodeId, Change)>;
 
+/// `blastradius ARGS`, which must succeed; its standard output.
+fn blastradius(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    out.stdout
+}
+
 /// A store of 10 servers (minimum 8, 2 boot at a time, 10 minutes each, then 20 minutes
 /// of validation; `cells` cells) behind a service, and a command removing 5 servers:
 /// below the minimum, so a cold restart. `restart` adds keys to its `restart` table.
@@ -310,16 +321,8 @@ fn the_replay_says_when_each_share_of_a_fleet_was_back() {
         );
         let path = dir.path().join("back.toml");
         std::fs::write(&path, text).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
-            .args(["replay", path.to_str().unwrap(), "--json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = blastradius(&["replay", path.to_str().unwrap(), "--json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             json["milestones"]["store"]["capacity_back_s"], back,
             "{action}"
@@ -332,16 +335,8 @@ fn the_replay_says_when_each_share_of_a_fleet_was_back() {
 fn the_joyent_2014_replay_lands_on_the_public_figures() {
     // Joyent's postmortem: customer instances down at least 20 minutes and at most 149,
     // more than 90 % back within an hour.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
-        .args(["replay", "joyent-2014", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = blastradius(&["replay", "joyent-2014", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let m = &json["milestones"];
     let minutes = |v: &serde_json::Value| v.as_f64().expect("a time") / 60.0;
     let first = minutes(&m["instances"]["serving_s"]);
@@ -395,12 +390,7 @@ fn a_fleet_can_serve_below_its_minimum_while_it_restarts() {
 fn the_replay_of_a_thousand_cells_is_told_in_summary() {
     // 1,000 one-server cells: one line for the cells going down, the share served when it
     // passes each tenth, not a line per cell per phase.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blastradius"))
-        .args(["replay", "joyent-2014"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(blastradius(&["replay", "joyent-2014"])).unwrap();
     assert!(text.lines().count() < 60, "{text}");
     assert!(
         text.contains("compute        1000 of its 1000 cells down at once"),

@@ -29,32 +29,35 @@ fn fixture(name: &str) -> String {
 
 const RUNS: &str = "30000";
 
-/// Shards `i/n` of the typo-mix run with `--set`, on `threads` threads.
+/// A plain run of typo-mix.toml with `--set command.count=3`, `RUNS` runs, this seed and
+/// these further arguments, in `dir`; its standard output.
+fn typo_mix(dir: &Path, seed: &str, more: &[&str]) -> Vec<u8> {
+    let scenario = fixture("typo-mix.toml");
+    let mut args = vec![
+        "run",
+        &scenario,
+        "--method",
+        "plain",
+        "--runs",
+        RUNS,
+        "--seed",
+        seed,
+        "--set",
+        "command.count=3",
+        "-q",
+    ];
+    args.extend(more);
+    ok(dir, &args)
+}
+
+/// Shards `i/n` of the typo-mix run (seed 5), on `threads` threads.
 fn shard(dir: &Path, i: u64, n: u64, threads: u64) -> String {
     let name = format!("part-{i}-of-{n}.json");
     let (s, t) = (format!("{i}/{n}"), threads.to_string());
-    let scenario = fixture("typo-mix.toml");
-    ok(
+    typo_mix(
         dir,
-        &[
-            "run",
-            &scenario,
-            "--method",
-            "plain",
-            "--runs",
-            RUNS,
-            "--seed",
-            "5",
-            "--set",
-            "command.count=3",
-            "--threads",
-            &t,
-            "-q",
-            "--shard",
-            &s,
-            "--partial",
-            &name,
-        ],
+        "5",
+        &["--threads", &t, "--shard", &s, "--partial", &name],
     );
     name
 }
@@ -63,27 +66,7 @@ fn shard(dir: &Path, i: u64, n: u64, threads: u64) -> String {
 fn merged_shards_are_the_run_done_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let scenario = fixture("typo-mix.toml");
-    let whole = ok(
-        d,
-        &[
-            "run",
-            &scenario,
-            "--method",
-            "plain",
-            "--runs",
-            RUNS,
-            "--seed",
-            "5",
-            "--set",
-            "command.count=3",
-            "--threads",
-            "2",
-            "-q",
-            "--json",
-            "whole.json",
-        ],
-    );
+    let whole = typo_mix(d, "5", &["--threads", "2", "--json", "whole.json"]);
     for n in [1u64, 3, 7] {
         let mut parts: Vec<String> = (1..=n).map(|i| shard(d, i, n, 1 + i % 2)).collect();
         parts.reverse(); // any order
@@ -116,27 +99,7 @@ fn anything_but_every_shard_of_one_run_once_is_refused() {
     refused(d, &["merge", &a, &b], "shard 3/3 is missing");
     refused(d, &["merge", &a, &b, &c, &b], "shard 2/3 is also");
     // Another seed is another run.
-    let scenario = fixture("typo-mix.toml");
-    ok(
-        d,
-        &[
-            "run",
-            &scenario,
-            "--method",
-            "plain",
-            "--runs",
-            RUNS,
-            "--seed",
-            "6",
-            "--set",
-            "command.count=3",
-            "-q",
-            "--shard",
-            "3/3",
-            "--partial",
-            "other.json",
-        ],
-    );
+    typo_mix(d, "6", &["--shard", "3/3", "--partial", "other.json"]);
     refused(
         d,
         &["merge", &a, &b, "other.json"],
@@ -156,6 +119,7 @@ fn anything_but_every_shard_of_one_run_once_is_refused() {
         "does not match its hash",
     );
     // By strata, a run is not sharded.
+    let scenario = fixture("typo-mix.toml");
     refused(
         d,
         &["run", &scenario, "--shard", "1/2", "--partial", "x.json"],
