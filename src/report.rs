@@ -2,6 +2,7 @@
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
 mod compare;
+pub mod distribution;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};

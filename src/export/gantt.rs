@@ -13,13 +13,85 @@ const COLUMNS: usize = 60;
 /// Longest node name shown; longer ones are cut.
 const NAME: usize = 24;
 
-/// States, from best to worst, and how each is drawn.
-const UP: u8 = 0;
-const PARTIAL: u8 = 1;
-const VALIDATING: u8 = 2;
-const RESTARTING: u8 = 3;
-const DOWN: u8 = 4;
-const GLYPHS: [char; 5] = ['·', '▒', 'v', 'r', '█'];
+/// A node's state in the chart, from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// Serving all its traffic.
+    Up,
+    /// Serving a part of it.
+    Partial,
+    /// Validating its metadata (an undivided subsystem).
+    Validating,
+    /// Restarting its servers (an undivided subsystem).
+    Restarting,
+    /// Serving nothing.
+    Down,
+}
+
+impl State {
+    /// Its name in a legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Up => "available",
+            State::Partial => "partly",
+            State::Validating => "validating",
+            State::Restarting => "restarting",
+            State::Down => "unavailable",
+        }
+    }
+
+    fn glyph(self) -> char {
+        match self {
+            State::Up => '·',
+            State::Partial => '▒',
+            State::Validating => 'v',
+            State::Restarting => 'r',
+            State::Down => '█',
+        }
+    }
+}
+
+/// One row of the chart: a node and its states from the command on, as (ms, state).
+pub type Row = (NodeId, Vec<(u64, State)>);
+
+/// The rows of the run whose state changes are `changes`: one per node that changed (a
+/// standby's are left out), in the model's dependency order, so that causes come before
+/// what they cause.
+pub fn rows(model: &Model, changes: &[(SimTime, NodeId, Change)]) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    for &(t, id, change) in changes {
+        let single = match &model.node(id).kind {
+            NodeKind::Subsystem(s) => s.cells.len() == 1,
+            _ => false,
+        };
+        let state = match change {
+            // An undivided subsystem shows its restart's phases.
+            Change::Phase { to, .. } if single => match to {
+                Phase::Down => State::Down,
+                Phase::Restarting => State::Restarting,
+                Phase::Validating => State::Validating,
+                Phase::ServingPartially => State::Partial,
+                Phase::Running | Phase::Degraded | Phase::Recovered => State::Up,
+            },
+            Change::Health { to, .. } if !single => match to {
+                Health::Down => State::Down,
+                Health::Partial => State::Partial,
+                Health::Up => State::Up,
+            },
+            _ => continue,
+        };
+        if matches!(model.node(id).kind, NodeKind::Standby { .. }) {
+            continue;
+        }
+        let at = t.since_start().as_millis();
+        match rows.iter_mut().find(|(n, _)| *n == id) {
+            Some((_, states)) => states.push((at, state)),
+            None => rows.push((id, vec![(at, state)])),
+        }
+    }
+    rows.sort_by_key(|(id, _)| model.graph.rank(*id));
+    rows
+}
 
 /// Writes the chart of the run whose state changes are `changes`, from the command to
 /// `end` (when everything was back, or the last change).
@@ -33,44 +105,10 @@ pub fn write<W: Write + ?Sized>(
     if span == 0 {
         return Ok(());
     }
-    // Per node, its state changes: (ms, state).
-    let mut rows: Vec<(NodeId, Vec<(u64, u8)>)> = Vec::new();
-    for &(t, id, change) in changes {
-        let single = match &model.node(id).kind {
-            NodeKind::Subsystem(s) => s.cells.len() == 1,
-            _ => false,
-        };
-        let state = match change {
-            // An undivided subsystem shows its restart's phases.
-            Change::Phase { to, .. } if single => match to {
-                Phase::Down => DOWN,
-                Phase::Restarting => RESTARTING,
-                Phase::Validating => VALIDATING,
-                Phase::ServingPartially => PARTIAL,
-                Phase::Running | Phase::Degraded | Phase::Recovered => UP,
-            },
-            Change::Health { to, .. } if !single => match to {
-                Health::Down => DOWN,
-                Health::Partial => PARTIAL,
-                Health::Up => UP,
-            },
-            _ => continue,
-        };
-        if matches!(model.node(id).kind, NodeKind::Standby { .. }) {
-            continue;
-        }
-        let at = t.since_start().as_millis();
-        match rows.iter_mut().find(|(n, _)| *n == id) {
-            Some((_, states)) => states.push((at, state)),
-            None => rows.push((id, vec![(at, state)])),
-        }
-    }
+    let rows = rows(model, changes);
     if rows.is_empty() {
         return Ok(());
     }
-    // Rows in the model's dependency order, so that causes come before what they cause.
-    let rank = |id: NodeId| model.graph.rank(id);
-    rows.sort_by_key(|(id, _)| rank(*id));
     let width = rows
         .iter()
         .map(|(id, _)| model.node(*id).name.chars().count().min(NAME))
@@ -100,14 +138,14 @@ pub fn write<W: Write + ?Sized>(
                 .iter()
                 .take_while(|(t, _)| *t <= from)
                 .last()
-                .map_or(UP, |s| s.1);
+                .map_or(State::Up, |s| s.1);
             let during = states
                 .iter()
                 .filter(|(t, _)| *t > from && *t < to)
                 .map(|s| s.1)
                 .max()
-                .unwrap_or(UP);
-            line.push(GLYPHS[usize::from(before.max(during))]);
+                .unwrap_or(State::Up);
+            line.push(before.max(during).glyph());
         }
         let name: String = model.node(*id).name.chars().take(NAME).collect();
         writeln!(w, "{name:width$}  {line}")?;

@@ -104,6 +104,11 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "  any service, internal ones too           {}",
         probability(&r.outage_probability)
     )?;
+    // Level 1 is the subsystem the command hit: "any service" above says as much.
+    for (d, p) in r.cascade_depth_at_least.iter().enumerate().skip(1) {
+        let label = format!("a cascade {} or more levels deep", d + 1);
+        writeln!(w, "  {label:<39}  {}", probability(p))?;
+    }
     if let (Some(mean), Some(q)) = (
         &r.recovery_given_outage_s,
         &r.recovery_given_outage_quantiles_s,

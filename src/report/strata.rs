@@ -49,6 +49,10 @@ pub struct StrataReport {
     /// when no run saw that. When present, recovery times are lower bounds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_back_at_horizon_probability: Option<Interval>,
+    /// Probability per command of a cascade at least `d` levels deep, for `d` from 1 to
+    /// the deepest seen: entry `d - 1`. Depth 1 is the subsystem the command hit losing
+    /// traffic; each level more is a dependent that lost traffic through it.
+    pub cascade_depth_at_least: Vec<Interval>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -229,6 +233,14 @@ impl StrataReport {
             })
             .collect();
         let cut_short = est.results.iter().any(|a| a.recovery_censored > 0);
+        let deepest = est.results.iter().map(|a| a.depth_runs.len()).max();
+        let cascade_depth_at_least = (1..=deepest.unwrap_or(0))
+            .map(|d| {
+                let exact = |h: usize| deterministic(h) || d > est.deepest(h, model);
+                let at_least = parts(&|a| count(a.depth_at_least(d)), &exact);
+                combine::proportion(&at_least, left).into()
+            })
+            .collect();
         let nodes = model
             .reported()
             .map(|(id, node)| {
@@ -292,6 +304,7 @@ impl StrataReport {
                 .then(|| combine::proportion(&not_back, left).into()),
             precision: None,
             customer_outage_probability: combine::proportion(&customer, left).into(),
+            cascade_depth_at_least,
             nodes,
         }
     }

@@ -9,7 +9,7 @@ mod sums;
 
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
-pub use sums::{NodeSums, StratumSums, Sum, Wide};
+pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
 
 use serde::{Deserialize, Serialize};
 

@@ -157,6 +157,9 @@ pub struct StratumSums {
     pub recovery: Sum,
     /// The same, by bucket (for quantiles).
     pub recovery_buckets: Buckets,
+    /// Runs by cascade depth: entry `d - 1` counts the runs of depth `d` (runs of depth 0
+    /// are the rest).
+    pub depth_runs: Vec<u64>,
 }
 
 impl StratumSums {
@@ -168,6 +171,11 @@ impl StratumSums {
         }
     }
 
+    /// Runs of cascade depth `d` or deeper (`d` ≥ 1).
+    pub fn depth_at_least(&self, d: usize) -> u64 {
+        self.depth_runs.iter().skip(d.saturating_sub(1)).sum()
+    }
+
     /// Counts one run.
     pub fn record(&mut self, model: &Model, o: &Outcome) {
         self.runs += 1;
@@ -177,6 +185,11 @@ impl StratumSums {
         if o.cascade_depth == 0 {
             return; // nothing lost traffic: every node's values are zero
         }
+        let d = o.cascade_depth as usize;
+        if self.depth_runs.len() < d {
+            self.depth_runs.resize(d, 0);
+        }
+        self.depth_runs[d - 1] += 1;
         let recovered = match o.recovery {
             Some(r) => Some(r.as_millis()),
             None if o.horizon_hit => {
@@ -219,6 +232,12 @@ impl StratumSums {
         self.recovery_censored += other.recovery_censored;
         self.recovery.merge(&other.recovery);
         self.recovery_buckets.merge(&other.recovery_buckets);
+        if self.depth_runs.len() < other.depth_runs.len() {
+            self.depth_runs.resize(other.depth_runs.len(), 0);
+        }
+        for (a, b) in self.depth_runs.iter_mut().zip(&other.depth_runs) {
+            *a += b;
+        }
         if self.nodes.len() < other.nodes.len() {
             self.nodes.resize(other.nodes.len(), NodeSums::default());
         }

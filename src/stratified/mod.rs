@@ -93,6 +93,23 @@ impl Estimate {
         self.deterministic[h] || !self.affected_sets[self.affected[h]][i]
     }
 
+    /// The deepest cascade stratum `h` can cause: each level of a cascade is a node of its
+    /// affected set one `needs` level further down the graph, so no deeper than one more
+    /// than the spread of those nodes' levels.
+    pub fn deepest(&self, h: usize, model: &Model) -> usize {
+        let levels = self.affected_sets[self.affected[h]]
+            .iter()
+            .enumerate()
+            .filter(|(_, &a)| a)
+            .map(|(i, _)| model.graph.level(crate::model::NodeId(i)));
+        match levels.fold(None, |r: Option<(u32, u32)>, l| {
+            Some(r.map_or((l, l), |(lo, hi)| (lo.min(l), hi.max(l))))
+        }) {
+            Some((lo, hi)) => (hi - lo) as usize + 1,
+            None => 0,
+        }
+    }
+
     /// Whether stratum `h` can make some node of this kind lose traffic.
     pub fn can_affect(&self, h: usize, kind: impl Fn(&NodeKind) -> bool, model: &Model) -> bool {
         let set = &self.affected_sets[self.affected[h]];
