@@ -39,6 +39,10 @@ pub enum Command {
     /// Find the smallest (or largest) value of `--vary` that meets `--target` with 95 %
     /// confidence, on common random numbers.
     Budget(BudgetArgs),
+    /// Write one self-contained HTML report: the scenario and its assumptions, its graph,
+    /// the input as typed replayed as a Gantt chart and a timeline, and the results by
+    /// strata with their distributions (`--compare`: variants side by side).
+    Report(ReportArgs),
     /// Check a scenario file and print its dependency graph.
     Check {
         /// A scenario file or the name of a built-in scenario.
@@ -56,6 +60,30 @@ pub enum Command {
     /// Write a generated scenario of any size: a layered dependency graph in which each
     /// subsystem needs earlier ones, for trying the tool (and benchmarking it) at scale.
     Generate(GenerateArgs),
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = DEFAULT)]
+    pub scenario: String,
+    /// Where to write the HTML (never half-written).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Another scenario to compare with the first, on common random numbers (repeatable).
+    #[arg(long, value_name = "SCENARIO")]
+    pub compare: Vec<String>,
+    /// A variant of the scenario to compare, as for `compare`:
+    /// `--variant p120:subsystems.index.restart.parallelism=120` (repeatable).
+    #[arg(long = "variant", value_name = "NAME:KEY=VALUE")]
+    pub variants: Vec<String>,
+    /// Change a value in every scenario and variant, by its dotted path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<Set>,
+    /// Runs, seed, threads and outputs.
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
 }
 
 /// Arguments of `graph`.

@@ -12,6 +12,7 @@ macro_rules! note {
 mod args;
 mod files;
 mod plan;
+mod report;
 mod shard;
 
 use std::ffi::OsString;
@@ -26,17 +27,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 pub use args::{
     BudgetArgs, Cli, Command, CompareArgs, EstimateArgs, Forced, GenerateArgs, GraphArgs, Method,
-    OperateArgs, ReplayArgs, RunArgs, SweepArgs,
+    OperateArgs, ReplayArgs, ReportArgs, RunArgs, SweepArgs,
 };
 
-use crate::engine::{Outcome, Simulation, Unobserved};
+use crate::engine::{Change, Outcome, Simulation, Unobserved};
 use crate::error::Error;
 use crate::export::{csv::RunsCsv, diagram, graph, json, text, timeline::Replay, AtomicFile};
-use crate::model::Model;
+use crate::model::{Model, NodeId};
 use crate::montecarlo::{self, run_rng, Plan};
 use crate::operations::{self, OperationsReport};
 use crate::report::Report;
+use crate::safeguard::Fates;
 use crate::scenario::{self, BUILTINS};
+use crate::time::SimTime;
+use crate::typo::TypedInput;
 
 /// Runs the command line `args` and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
@@ -73,6 +77,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Generate(args) => generate(&args, &mut out),
         Command::Graph(args) => graph_out(&args, &mut out),
         Command::Merge(args) => shard::merge(&args, &mut out),
+        Command::Report(args) => report::report(&args),
     };
     result.and_then(|()| out.flush().map_err(stdout_error))
 }
@@ -287,17 +292,7 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
         }),
     };
     let fates = args.safeguards.map(Forced::fates).unwrap_or_default();
-    let mut sim = Simulation::new(&model);
-    let mut changes = Vec::new();
-    let outcome = sim
-        .run_fated(
-            input.count,
-            input.selector,
-            fates,
-            &mut run_rng(args.seed, 0),
-            &mut changes,
-        )
-        .clone();
+    let (outcome, changes) = simulate(&model, &input, fates, args.seed);
     let replay = Replay {
         model: &model,
         input: &input,
@@ -322,6 +317,27 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
         )
     );
     Ok(())
+}
+
+/// One run of `input` with the safeguards' chances fallen as `fates` says (the rest
+/// drawn), on stream 0 of `seed`: its outcome and every state change.
+fn simulate(
+    model: &Model,
+    input: &TypedInput,
+    fates: Fates,
+    seed: u64,
+) -> (Outcome, Vec<(SimTime, NodeId, Change)>) {
+    let mut changes = Vec::new();
+    let outcome = Simulation::new(model)
+        .run_fated(
+            input.count,
+            input.selector,
+            fates,
+            &mut run_rng(seed, 0),
+            &mut changes,
+        )
+        .clone();
+    (outcome, changes)
 }
 
 fn check(spec: &str, out: &mut dyn Write) -> Result<(), Error> {

@@ -177,7 +177,7 @@ fn check(inputs: &[&str], args: &EstimateArgs) -> Result<(), Error> {
 }
 
 /// Runs `work` with a progress bar and Ctrl-C handling; says how long it took.
-fn estimating<T>(
+pub(super) fn estimating<T>(
     args: &EstimateArgs,
     work: impl FnOnce(&mut dyn FnMut(u64, u64), &AtomicBool) -> Result<T, Error>,
 ) -> Result<T, Error> {
@@ -199,7 +199,7 @@ fn estimating<T>(
 }
 
 /// Writes the CSV and JSON files asked for.
-fn outputs(
+pub(super) fn outputs(
     args: &EstimateArgs,
     csv: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     json: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -214,7 +214,7 @@ fn outputs(
 }
 
 /// An error if a stop request cut the work short.
-fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result<(), Error> {
+pub(super) fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result<(), Error> {
     if complete {
         return Ok(());
     }
@@ -225,8 +225,26 @@ fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result<(), Error>
 }
 
 /// The models `compare` runs and their names: each scenario, then each `--variant` of the
-/// first; a name already taken gets ` #2`, ` #3`…
+/// first; two at least.
 fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
+    let (models, names) = models(&args.scenarios, &args.variants, &args.sets)?;
+    if models.len() < 2 {
+        return Err(Error::InvalidOption {
+            option: "compare",
+            value: args.scenarios.join(" "),
+            expected: "two scenarios or more, or a scenario and --variant NAME KEY=VALUE...".into(),
+        });
+    }
+    Ok((models, names))
+}
+
+/// The models of `scenarios`, then of each variant of the first (`NAME:KEY=VALUE`), each
+/// with `sets` applied, and their names; a name already taken gets ` #2`, ` #3`…
+pub(super) fn models(
+    scenarios: &[String],
+    variants: &[String],
+    sets: &[scenario::Set],
+) -> Result<(Vec<Model>, Vec<String>), Error> {
     let mut models = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut add = |model: Model, name: String, names: &mut Vec<String>| {
@@ -239,14 +257,14 @@ fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
         names.push(unique);
         models.push(model);
     };
-    for spec in &args.scenarios {
-        let model = scenario::load_with(spec, &args.sets)?;
+    for spec in scenarios {
+        let model = scenario::load_with(spec, sets)?;
         let name = model.name.clone();
         add(model, name, &mut names);
     }
     // Changes grouped by variant name, in the order the names first appear.
     let mut groups: Vec<(String, Vec<scenario::Set>)> = Vec::new();
-    for variant in &args.variants {
+    for variant in variants {
         let Some((name, change)) = variant.split_once(':').filter(|(n, _)| !n.is_empty()) else {
             return Err(Error::InvalidOption {
                 option: "--variant",
@@ -257,7 +275,7 @@ fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
         let i = match groups.iter().position(|(n, _)| n == name) {
             Some(i) => i,
             None => {
-                groups.push((name.to_string(), args.sets.clone()));
+                groups.push((name.to_string(), sets.to_vec()));
                 groups.len() - 1
             }
         };
@@ -266,15 +284,8 @@ fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
         }
     }
     for (name, sets) in groups {
-        let model = scenario::load_with(&args.scenarios[0], &sets)?;
+        let model = scenario::load_with(&scenarios[0], &sets)?;
         add(model, name, &mut names);
-    }
-    if models.len() < 2 {
-        return Err(Error::InvalidOption {
-            option: "compare",
-            value: args.scenarios.join(" "),
-            expected: "two scenarios or more, or a scenario and --variant NAME KEY=VALUE...".into(),
-        });
     }
     Ok((models, names))
 }

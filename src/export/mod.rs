@@ -6,6 +6,7 @@ pub mod csv;
 pub mod diagram;
 pub mod gantt;
 pub mod graph;
+pub mod html;
 pub mod json;
 pub mod partial;
 pub mod strata;

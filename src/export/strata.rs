@@ -11,6 +11,12 @@ use crate::report::{Cause, Interval, StrataReport};
 /// else scientific (`3.520e-6`); with the significant digits that tell the ends apart
 /// (three at least, six at most).
 pub fn probability(i: &Interval) -> String {
+    let [p, lo, hi] = probability_parts(i);
+    format!("{p} [{lo}, {hi}]")
+}
+
+/// The estimate and the ends of the interval of [`probability`], apart.
+pub fn probability_parts(i: &Interval) -> [String; 3] {
     let [lo, hi] = i.ci95;
     let digits = if hi > lo && i.estimate > 0.0 {
         let relative = (hi - lo) / i.estimate;
@@ -31,7 +37,7 @@ pub fn probability(i: &Interval) -> String {
             format!("{p:.*e}", digits - 1)
         }
     };
-    format!("{} [{}, {}]", show(i.estimate), show(lo), show(hi))
+    [show(i.estimate), show(lo), show(hi)]
 }
 
 fn seconds(i: &Interval) -> String {

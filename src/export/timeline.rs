@@ -141,8 +141,15 @@ impl Replay<'_> {
             .collect()
     }
 
-    /// Writes the timeline.
+    /// Writes the timeline, then its Gantt chart.
     pub fn write_text<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
+        self.write_story(w)?;
+        super::gantt::write(w, self.model, self.changes, self.end())
+    }
+
+    /// Writes the timeline without its chart: what was meant and typed, every change with
+    /// its cause, and when things were back.
+    pub fn write_story<W: Write + ?Sized>(&self, w: &mut W) -> io::Result<()> {
         let m = self.model;
         let cmd = &m.command;
         writeln!(w, "{} ({})", m.name, m.origin)?;
@@ -397,9 +404,13 @@ impl Replay<'_> {
             }
             None => writeln!(w, "nothing became unavailable")?,
         }
+        Ok(())
+    }
+
+    /// When the chart of the run ends: when everything was back, else the last change.
+    pub fn end(&self) -> SimTime {
         let last = self.changes.last().map_or(SimTime::ZERO, |c| c.0);
-        let end = o.recovery.map_or(last, |r| SimTime::ZERO + r);
-        super::gantt::write(w, m, self.changes, end)
+        self.outcome.recovery.map_or(last, |r| SimTime::ZERO + r)
     }
 
     fn explain(

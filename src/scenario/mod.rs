@@ -4,6 +4,7 @@
 
 mod error;
 mod generate;
+mod notes;
 pub(crate) mod raw;
 mod set;
 pub mod units;
@@ -13,6 +14,7 @@ use std::path::Path;
 pub(crate) use error::did_you_mean;
 pub use error::{ScenarioError, ScenarioErrorKind};
 pub use generate::{generate, Shape};
+pub use notes::{notes, Assumed, Notes};
 pub use set::Set;
 
 use crate::error::Error;

@@ -7,10 +7,20 @@
 use std::io::{self, Write};
 
 use super::{detail, edges, nodes, Dependency};
-use crate::model::{Model, NodeKind};
+use crate::model::{Model, NodeId, NodeKind};
 
 /// Writes `model`'s graph as DOT.
 pub fn write(w: &mut dyn Write, model: &Model) -> io::Result<()> {
+    write_filled(w, model, &|_| None)
+}
+
+/// Writes `model`'s graph as DOT, each node filled with the colour `fill` gives it (a name
+/// or `#rrggbb`), if any: the HTML report marks what failed in a run so.
+pub fn write_filled(
+    w: &mut dyn Write,
+    model: &Model,
+    fill: &dyn Fn(NodeId) -> Option<&'static str>,
+) -> io::Result<()> {
     writeln!(w, "digraph {} {{", quote(&model.name))?;
     writeln!(w, "  rankdir=LR;")?;
     writeln!(w, "  node [fontname=\"Helvetica\", fontsize=11];")?;
@@ -27,14 +37,21 @@ pub fn write(w: &mut dyn Write, model: &Model) -> io::Result<()> {
         };
         let (target, command) = if id == model.command.target {
             let remove = format!("\ncommand: remove {}", model.command.count);
-            (", penwidth=2.5", remove)
+            (", penwidth=3", remove)
         } else {
             ("", String::new())
         };
         let label = format!("{}\n{}{command}", node.name, detail(node));
+        let filled = match fill(id) {
+            Some(colour) if shape.contains("style=dashed") => {
+                format!(", style=\"dashed,filled\", fillcolor=\"{colour}\"")
+            }
+            Some(colour) => format!(", style=filled, fillcolor=\"{colour}\""),
+            None => String::new(),
+        };
         writeln!(
             w,
-            "  {} [label={}, {shape}{target}];",
+            "  {} [label={}, {shape}{target}{filled}];",
             quote(&node.name),
             quote(&label)
         )?;
