@@ -93,7 +93,7 @@ pub fn run_range(
                 let outcome = w
                     .sim
                     .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
-                w.acc.record(model, outcome);
+                w.acc.record(model, outcome, run);
                 if keep {
                     w.kept.push(outcome.clone());
                 }

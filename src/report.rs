@@ -3,9 +3,11 @@
 
 mod compare;
 pub mod distribution;
+mod replayable;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
+pub use replayable::{RunToReplay, RunsToReplay};
 pub use strata::{
     describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
     StrataSummary,
@@ -48,6 +50,8 @@ pub struct Report {
     pub recovery_s: Distribution,
     /// Runs in which something was still unavailable at the horizon.
     pub unrecovered_runs: u64,
+    /// The longest outage and a median one, to replay (`replay --run ID`).
+    pub runs_to_replay: Option<RunsToReplay>,
     /// Cascade depth over all runs.
     pub cascade_depth: Depth,
     /// Servers the tool removed, over all runs.
@@ -247,6 +251,7 @@ impl Report {
             nodes,
             recovery_s: Distribution::new(&acc.recovery, 1e-3),
             unrecovered_runs: acc.horizon_hits,
+            runs_to_replay: replayable::plain(acc),
             cascade_depth: Depth {
                 mean: if acc.runs == 0 {
                     0.0

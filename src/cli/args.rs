@@ -417,6 +417,14 @@ pub struct ReplayArgs {
     /// by default they are drawn like the rest.
     #[arg(long, value_enum)]
     pub safeguards: Option<Forced>,
+    /// Replay one run of a `run` batch of this scenario and seed exactly, as its summary
+    /// names it: `INPUT:RUN` by strata (the default method), the run's index with
+    /// `--method plain`.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["input", "safeguards"])]
+    pub run: Option<String>,
+    /// With `--run INPUT:RUN`: keystroke errors enumerated, as given to `run`.
+    #[arg(long, default_value_t = crate::sampling::MAX_ERRORS, value_name = "N")]
+    pub max_errors: u32,
 }
 
 /// Safeguards forced one way by `replay --safeguards`.

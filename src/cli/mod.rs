@@ -272,6 +272,21 @@ fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
 
 fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     let model = scenario::load_with(&args.scenario, &args.sets)?;
+    if let Some(id) = &args.run {
+        let (input, outcome, changes) = replay_run(&model, id, args)?;
+        let replay = Replay {
+            model: &model,
+            input: &input,
+            outcome: &outcome,
+            changes: &changes,
+        };
+        return if args.json {
+            replay.write_json(out)
+        } else {
+            replay.write_text(out)
+        }
+        .map_err(stdout_error);
+    }
     let input = match (&args.input, &model.command.as_typed) {
         (Some(text), _) => {
             model
@@ -318,6 +333,57 @@ fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {
     );
     Ok(())
 }
+
+/// Run `id` of a batch of `model` with `args.seed`: `INPUT:RUN` of an estimate by strata
+/// (on the input's own stream), or the index of a plain run (which draws its input).
+fn replay_run(model: &Model, id: &str, args: &ReplayArgs) -> Result<Recorded, Error> {
+    let invalid = |expected: String| Error::InvalidOption {
+        option: "--run",
+        value: id.to_string(),
+        expected,
+    };
+    let mut sim = Simulation::new(model);
+    let mut changes = Vec::new();
+    match id.split_once(':') {
+        Some((h, r)) => {
+            let strata = crate::sampling::Strata::new(model, args.max_errors);
+            let n = strata.strata.len();
+            let expected = || format!("INPUT:RUN with INPUT below {n} and RUN a run's index");
+            let (Ok(h), Ok(r)) = (h.trim().parse::<usize>(), r.trim().parse::<u64>()) else {
+                return Err(invalid(expected()));
+            };
+            let s = strata.strata.get(h).ok_or_else(|| invalid(expected()))?;
+            let mut rng = crate::sampling::stratum_rng(args.seed, s.key, r);
+            let outcome = sim
+                .run_fated(s.count.count, s.selector, s.fates, &mut rng, &mut changes)
+                .clone();
+            let input = TypedInput {
+                count_text: s.count.text.clone(),
+                count: s.count.count,
+                selector: s.selector,
+            };
+            Ok((input, outcome, changes))
+        }
+        None => {
+            let k: u64 = id
+                .trim()
+                .parse()
+                .map_err(|_| invalid("a run's index (plain), or INPUT:RUN (by strata)".into()))?;
+            let outcome = sim
+                .run_random(&mut run_rng(args.seed, k), &mut changes)
+                .clone();
+            let input = TypedInput {
+                count_text: sim.typed_digits(),
+                count: outcome.count_typed,
+                selector: outcome.selector.unwrap_or(crate::typo::Selector::Intended),
+            };
+            Ok((input, outcome, changes))
+        }
+    }
+}
+
+/// A run recorded for a replay: what was typed, what it did, and every change.
+type Recorded = (TypedInput, Outcome, Vec<(SimTime, NodeId, Change)>);
 
 /// One run of `input` with the safeguards' chances fallen as `fates` says (the rest
 /// drawn), on stream 0 of `seed`: its outcome and every state change.

@@ -258,6 +258,11 @@ impl<'m> Simulation<'m> {
         }
     }
 
+    /// The digits typed in the last run drawn by [`Simulation::run_random`].
+    pub fn typed_digits(&self) -> String {
+        String::from_utf8_lossy(&self.typed).into_owned()
+    }
+
     /// One Monte Carlo run: draws the typed input from `rng`, then simulates it.
     pub fn run_random<R: Rng + ?Sized, O: Observer>(
         &mut self,

@@ -241,6 +241,9 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         )?;
         write_causes(w, &n.causes)?;
     }
+    if let Some(runs) = &r.runs_to_replay {
+        super::text::runs_to_replay(w, runs, &r.origin, r.seed)?;
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::operations::OperationsReport;
-use crate::report::{Distribution, Proportion, Report};
+use crate::report::{Distribution, Proportion, Report, RunsToReplay};
 use crate::time::SimDuration;
 
 /// `4h 17m` from seconds (rounded to the second above one minute).
@@ -203,6 +203,41 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
             show(d, "p99", d.p99),
             show(d, "max", d.max),
             show(lost, "mean", lost.mean)
+        )?;
+    }
+    if let Some(runs) = &r.runs_to_replay {
+        runs_to_replay(w, runs, &r.origin, r.seed)?;
+    }
+    Ok(())
+}
+
+/// Writes the runs worth replaying and the command that replays them.
+pub fn runs_to_replay<W: Write + ?Sized>(
+    w: &mut W,
+    runs: &RunsToReplay,
+    origin: &str,
+    seed: u64,
+) -> io::Result<()> {
+    // The scenario as the replay takes it: a built-in by name, a file by path.
+    let spec = match origin.strip_prefix("builtin:") {
+        _ if origin.contains(" (--set ") => "SCENARIO --set …",
+        Some(name) => name,
+        None => origin,
+    };
+    writeln!(w)?;
+    writeln!(
+        w,
+        "runs to replay (blastradius replay {spec} --seed {seed} --run ID):"
+    )?;
+    for (what, run) in [
+        ("the longest outage", &runs.longest),
+        ("a median outage", &runs.median),
+    ] {
+        writeln!(
+            w,
+            "  {what:<19}  {:>12}  --run {}",
+            duration(run.recovery_s),
+            run.run
         )?;
     }
     Ok(())

@@ -53,6 +53,8 @@ pub struct StrataReport {
     /// the deepest seen: entry `d - 1`. Depth 1 is the subsystem the command hit losing
     /// traffic; each level more is a dependent that lost traffic through it.
     pub cascade_depth_at_least: Vec<Interval>,
+    /// The longest outage and a median one, to replay (`replay --run INPUT:RUN`).
+    pub runs_to_replay: Option<super::RunsToReplay>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -233,6 +235,7 @@ impl StrataReport {
             })
             .collect();
         let cut_short = est.results.iter().any(|a| a.recovery_censored > 0);
+        let recovery_quantiles = quantiles(&recovery_buckets);
         let deepest = est.results.iter().map(|a| a.depth_runs.len()).max();
         let cascade_depth_at_least = (1..=deepest.unwrap_or(0))
             .map(|d| {
@@ -299,7 +302,11 @@ impl StrataReport {
             outage_probability: combine::proportion(&outage, left).into(),
             recovery_given_outage_s: combine::conditional_mean(&recovery, &recovered)
                 .map(Interval::from),
-            recovery_given_outage_quantiles_s: quantiles(&recovery_buckets),
+            recovery_given_outage_quantiles_s: recovery_quantiles,
+            runs_to_replay: super::replayable::strata(
+                est,
+                recovery_quantiles.map(|q| (q.p50.estimate * 1e3).round() as u64),
+            ),
             not_back_at_horizon_probability: cut_short
                 .then(|| combine::proportion(&not_back, left).into()),
             precision: None,

@@ -2,11 +2,13 @@
 //! sums, so memory does not grow with the number of runs and merging partial results (from
 //! threads today, from machines later) is exact and order-independent.
 
+mod examples;
 mod histogram;
 pub(crate) mod interval;
 pub mod strata;
 mod sums;
 
+pub use examples::{bucket, Example, Examples};
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
 pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
@@ -263,6 +265,10 @@ pub struct Accumulator {
     pub recovery: Tally,
     /// Runs with each cascade depth (index = depth).
     pub depth: Vec<u64>,
+    /// The runs with the longest and with each bucket of `recovery` (censored ones at the
+    /// horizon), to name runs worth replaying.
+    #[serde(default)]
+    pub examples: Examples,
     /// Indexed like [`Model::nodes`]; standbys stay empty. A node is recorded only in
     /// the runs in which it lost something, so a run costs what it touched; the zeros of
     /// the other runs are added by [`Accumulator::settle`].
@@ -278,8 +284,8 @@ impl Accumulator {
         }
     }
 
-    /// Counts one run.
-    pub fn record(&mut self, model: &Model, o: &Outcome) {
+    /// Counts run `run`.
+    pub fn record(&mut self, model: &Model, o: &Outcome, run: u64) {
         self.runs += 1;
         self.outages += u64::from(o.outage);
         self.customer_outages += u64::from(o.customer_outage);
@@ -301,9 +307,15 @@ impl Accumulator {
         self.events += o.events;
         self.servers_removed.record(o.servers_removed);
         match o.recovery {
-            Some(r) => self.recovery.record(r.as_millis()),
+            Some(r) => {
+                self.recovery.record(r.as_millis());
+                self.examples.record(r.as_millis(), run);
+            }
             // Something was still down at the horizon: recovery takes longer than that.
-            None if o.horizon_hit => self.recovery.record_censored(model.horizon.as_millis()),
+            None if o.horizon_hit => {
+                self.recovery.record_censored(model.horizon.as_millis());
+                self.examples.record(model.horizon.as_millis(), run);
+            }
             None => {}
         }
         let d = o.cascade_depth as usize;
@@ -368,6 +380,7 @@ impl Accumulator {
         self.events += other.events;
         self.servers_removed.merge(&other.servers_removed);
         self.recovery.merge(&other.recovery);
+        self.examples.merge(&other.examples);
         if other.depth.len() > self.depth.len() {
             self.depth.resize(other.depth.len(), 0);
         }

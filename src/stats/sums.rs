@@ -160,6 +160,9 @@ pub struct StratumSums {
     /// Runs by cascade depth: entry `d - 1` counts the runs of depth `d` (runs of depth 0
     /// are the rest).
     pub depth_runs: Vec<u64>,
+    /// The runs with the longest and with each bucket of `recovery`, by index in the
+    /// stratum: runs worth replaying.
+    pub examples: super::Examples,
 }
 
 impl StratumSums {
@@ -176,8 +179,8 @@ impl StratumSums {
         self.depth_runs.iter().skip(d.saturating_sub(1)).sum()
     }
 
-    /// Counts one run.
-    pub fn record(&mut self, model: &Model, o: &Outcome) {
+    /// Counts run `run` of the stratum.
+    pub fn record(&mut self, model: &Model, o: &Outcome, run: u64) {
         self.runs += 1;
         self.outages += u64::from(o.outage);
         self.facing_outages += u64::from(o.facing_outage);
@@ -202,6 +205,7 @@ impl StratumSums {
             self.recovery_runs += 1;
             self.recovery.record(ms);
             self.recovery_buckets.record(ms);
+            self.examples.record(ms, run);
         }
         // Only the nodes the run touched can have lost anything.
         for &id in &o.touched {
@@ -232,6 +236,7 @@ impl StratumSums {
         self.recovery_censored += other.recovery_censored;
         self.recovery.merge(&other.recovery);
         self.recovery_buckets.merge(&other.recovery_buckets);
+        self.examples.merge(&other.examples);
         if self.depth_runs.len() < other.depth_runs.len() {
             self.depth_runs.resize(other.depth_runs.len(), 0);
         }

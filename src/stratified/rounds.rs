@@ -227,7 +227,7 @@ fn one(
         };
         seen.accs[v]
             .get_or_insert_with(|| StratumSums::new(model))
-            .record(model, outcome);
+            .record(model, outcome, r);
         p.values(v, outcome, &mut w.values);
         if v == 0 {
             w.first.clone_from(&w.values);
