@@ -456,7 +456,7 @@ fn unknown_key_names_the_allowed_keys() {
     rejects(
         "servers = 10",
         "servers = 10\nserver_count = 3",
-        "bad.toml:6:1: unknown key `server_count`; allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`",
+        "bad.toml:6:1: unknown key `server_count`; allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`, `data`",
     );
     rejects(
         "[command]",
@@ -467,7 +467,7 @@ fn unknown_key_names_the_allowed_keys() {
     rejects(
         "servers = 10",
         "servers = 10\nmin_capcity = 3",
-        "bad.toml:6:1: unknown key `min_capcity`; did you mean `min_capacity`? Allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`",
+        "bad.toml:6:1: unknown key `min_capcity`; did you mean `min_capacity`? Allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`, `data`",
     );
     rejects(
         "needs = [\"a\"]",

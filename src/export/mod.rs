@@ -7,6 +7,7 @@ pub mod diagram;
 pub mod gantt;
 pub mod graph;
 pub mod json;
+mod loss;
 pub mod partial;
 pub mod strata;
 pub mod sweep;

@@ -157,6 +157,12 @@ pub struct StratumSums {
     pub recovery: Sum,
     /// The same, by bucket (for quantiles).
     pub recovery_buckets: Buckets,
+    /// Runs in which a removal destroyed a subsystem's data.
+    pub data_loss_runs: u64,
+    /// The writes lost (the window before the command), over `data_loss_runs`.
+    pub data_loss: Sum,
+    /// The same, by bucket (for quantiles).
+    pub data_loss_buckets: Buckets,
 }
 
 impl StratumSums {
@@ -174,6 +180,11 @@ impl StratumSums {
         self.outages += u64::from(o.outage);
         self.facing_outages += u64::from(o.facing_outage);
         self.customer_outages += u64::from(o.customer_outage);
+        if let Some(d) = o.data_loss {
+            self.data_loss_runs += 1;
+            self.data_loss.record(d.as_millis());
+            self.data_loss_buckets.record(d.as_millis());
+        }
         if o.cascade_depth == 0 {
             return; // nothing lost traffic: every node's values are zero
         }
@@ -219,6 +230,9 @@ impl StratumSums {
         self.recovery_censored += other.recovery_censored;
         self.recovery.merge(&other.recovery);
         self.recovery_buckets.merge(&other.recovery_buckets);
+        self.data_loss_runs += other.data_loss_runs;
+        self.data_loss.merge(&other.data_loss);
+        self.data_loss_buckets.merge(&other.data_loss_buckets);
         if self.nodes.len() < other.nodes.len() {
             self.nodes.resize(other.nodes.len(), NodeSums::default());
         }
