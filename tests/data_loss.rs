@@ -304,3 +304,45 @@ fn data_tables_are_checked_with_positions() {
         assert!(e.starts_with(want), "{data}:\n  got  {e}\n  want {want}");
     }
 }
+
+#[test]
+fn the_gitlab_2017_replay_lands_on_the_public_figures() {
+    // GitLab's postmortem: the primary database emptied at 23:27 UTC, GitLab.com back at
+    // 18:14 UTC the next day (18 h 47 min); about 6 hours of writes lost, with snapshots
+    // otherwise once every 24 hours.
+    let dir = tempfile::tempdir().unwrap();
+    let out = blastradius(dir.path(), &["replay", "gitlab-2017", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let back = json["recovery_s"].as_f64().expect("back") / 60.0;
+    let public = 18.0 * 60.0 + 47.0;
+    assert!((back / public - 1.0).abs() < 0.01, "back after {back} min");
+    let lost = json["data_loss_s"].as_f64().expect("data lost") / 3600.0;
+    assert!((0.0..24.0).contains(&lost), "{lost} h");
+    // Over many commands: the window is uniform on [0, 24 h), 12 h on average and at the
+    // median; the public 6 h is its first quartile.
+    blastradius(
+        dir.path(),
+        &[
+            "run",
+            "gitlab-2017",
+            "--runs",
+            "20000",
+            "--quiet",
+            "--json",
+            "g.json",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("g.json")).unwrap()).unwrap();
+    let d = &json["data_loss"];
+    let [lo, hi] = [0, 1].map(|i| d["given_loss_s"]["ci95"][i].as_f64().unwrap() / 3600.0);
+    assert!(lo < 12.0 && 12.0 < hi, "[{lo}, {hi}] h");
+    let p50 = d["given_loss_quantiles_s"]["p50"]["estimate"]
+        .as_f64()
+        .unwrap()
+        / 3600.0;
+    assert!(6.0 < p50 && p50 < 18.0, "p50 {p50} h");
+    // Only the wrong target loses data: the intended command empties the replica.
+    let p = d["probability"]["estimate"].as_f64().unwrap();
+    assert!((p - 0.01).abs() < 1e-9, "{p}");
+}

@@ -144,7 +144,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         if let (Some(mean), Some(q)) = (&d.given_loss_s, &d.given_loss_quantiles_s) {
             writeln!(
                 w,
-                "  when it does, the writes of the last {} are lost on average;",
+                "  when it does, the writes of the last {} on average;",
                 seconds(mean)
             )?;
             writeln!(
