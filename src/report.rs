@@ -2,12 +2,14 @@
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
 mod compare;
+mod data_loss;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
+pub use data_loss::StrataDataLoss;
 pub use strata::{
-    describe, Cause, Interval, Precision, Quantile, Quantiles, StrataDataLoss, StrataNode,
-    StrataReport, StrataSummary,
+    describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
+    StrataSummary,
 };
 
 use indexmap::IndexMap;

@@ -10,8 +10,9 @@
 
 use rand::Rng;
 
-use crate::model::{Data, NodeId};
-use crate::time::SimDuration;
+use super::{Change, Observer};
+use crate::model::{Data, NodeId, Subsystem};
+use crate::time::{SimDuration, SimTime};
 
 /// The data lost in one run, per subsystem.
 #[derive(Debug, Default)]
@@ -45,6 +46,34 @@ impl Losses {
             }
         };
         (window, data.restore.as_ref().map(|r| r.sample(rng)))
+    }
+
+    /// A removal took every server of `cell` of subsystem `node` out of service at `now`:
+    /// if it has data, that is lost (told to `obs`) and must be restored. The time until
+    /// its cold restart may begin: `wait` (its diagnosis), plus the restore.
+    pub fn destroyed<R: Rng + ?Sized, O: Observer>(
+        &mut self,
+        (node, cell): (NodeId, usize),
+        sub: &Subsystem,
+        (now, wait): (SimTime, Option<SimDuration>),
+        rng: &mut R,
+        obs: &mut O,
+    ) -> Option<SimDuration> {
+        let Some(data) = &sub.data else {
+            return wait;
+        };
+        let (window, restore) = self.lose(node, data, rng);
+        let cell = (sub.cells.len() > 1).then_some(cell as u32);
+        let lost = Change::DataLost {
+            cell,
+            window,
+            restore,
+        };
+        obs.observe(now, node, lost);
+        match restore {
+            Some(r) => Some(wait.unwrap_or(SimDuration::ZERO) + r),
+            None => wait,
+        }
     }
 
     /// The longest window lost by any subsystem in the run; `None` if none lost data.

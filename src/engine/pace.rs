@@ -12,7 +12,8 @@ use std::collections::BinaryHeap;
 
 use rand::Rng;
 
-use crate::model::Subsystem;
+use super::{Change, Observer};
+use crate::model::{NodeId, Subsystem};
 use crate::time::SimTime;
 
 /// A first wave that failed its health checks.
@@ -89,4 +90,21 @@ pub fn next_start(slots: &mut Slots, limit: usize, at: u64) -> u64 {
         return at;
     }
     slots.pop().map_or(at, |Reverse(free)| free.max(at))
+}
+
+/// Tells `obs` that a cell of `id` began its restart with a first wave that failed.
+pub fn tell<O: Observer>(
+    obs: &mut O,
+    (now, id, cell): (SimTime, NodeId, Option<u32>),
+    overload: Option<Overload>,
+) {
+    if let Some(o) = overload {
+        let (at_once, until) = (o.at_once, o.until);
+        let failed = Change::Overloaded {
+            cell,
+            at_once,
+            until,
+        };
+        obs.observe(now, id, failed);
+    }
 }

@@ -584,20 +584,10 @@ impl<'m> Simulation<'m> {
                 self.cells[node.0][i].epoch += 1;
                 self.set_phase(now, (node, i), Phase::Down, 0, removed, obs);
                 let mut wait = sub.begins_after.as_ref().map(|d| d.sample(rng));
-                let destroyed = left == 0 && self.model.command.action == Action::Remove;
-                if let (true, Some(data)) = (destroyed, &sub.data) {
+                if left == 0 && self.model.command.action == Action::Remove {
                     // No copy of the cell's data is left: restored from the last backup.
-                    let (window, restore) = self.losses.lose(node, data, rng);
-                    let cell = (sub.cells.len() > 1).then_some(i as u32);
-                    let lost = Change::DataLost {
-                        cell,
-                        window,
-                        restore,
-                    };
-                    obs.observe(now, node, lost);
-                    if let Some(r) = restore {
-                        wait = Some(wait.unwrap_or(SimDuration::ZERO) + r);
-                    }
+                    let cell = (node, i);
+                    wait = self.losses.destroyed(cell, sub, (now, wait), rng, obs);
                 }
                 if let Some(d) = wait {
                     let until = now + d;
@@ -974,15 +964,7 @@ impl<'m> Simulation<'m> {
     ) {
         let cells = self.cells[id.0].len();
         let cell = (cells > 1).then_some(i as u32);
-        if let Some(o) = window.overload {
-            let (at_once, until) = (o.at_once, o.until);
-            let failed = Change::Overloaded {
-                cell,
-                at_once,
-                until,
-            };
-            obs.observe(now, id, failed);
-        }
+        super::pace::tell(obs, (now, id, cell), window.overload);
         obs.observe(
             now,
             id,

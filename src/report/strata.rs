@@ -51,7 +51,7 @@ pub struct StrataReport {
     pub not_back_at_horizon_probability: Option<Interval>,
     /// Data lost to destructive removals; only for scenarios with `data`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_loss: Option<StrataDataLoss>,
+    pub data_loss: Option<super::data_loss::StrataDataLoss>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -94,19 +94,6 @@ pub struct Interval {
     pub estimate: f64,
     /// 95 % interval.
     pub ci95: [f64; 2],
-}
-
-/// Data lost to destructive removals, per command.
-#[derive(Clone, Debug, Serialize)]
-pub struct StrataDataLoss {
-    /// Probability per command that a removal destroys a subsystem's data.
-    pub probability: Interval,
-    /// Expected writes lost per command, in seconds before the command (0 when none).
-    pub expected_s: Interval,
-    /// Mean writes lost when data is lost, in seconds; absent if no run lost any.
-    pub given_loss_s: Option<Interval>,
-    /// Its p50, p90 and p99, in seconds.
-    pub given_loss_quantiles_s: Option<Quantiles>,
 }
 
 /// One node's results.
@@ -245,7 +232,9 @@ impl StrataReport {
             })
             .collect();
         let cut_short = est.results.iter().any(|a| a.recovery_censored > 0);
-        let data_loss = model.has_data().then(|| data_loss(est, left, horizon));
+        let data_loss = model
+            .has_data()
+            .then(|| super::data_loss::estimate(est, left, horizon));
         let nodes = model
             .reported()
             .map(|(id, node)| {
@@ -315,49 +304,8 @@ impl StrataReport {
     }
 }
 
-/// The data lost in the strata of `est`: a stratum's runs are exact only when it has no
-/// chance in it (a loss draws its window, so a stratum that loses data never is).
-fn data_loss(est: &Estimate, left: f64, horizon: f64) -> StrataDataLoss {
-    let parts = |value: &dyn Fn(&StratumSums) -> (f64, f64)| -> Vec<Part> {
-        est.results
-            .iter()
-            .enumerate()
-            .map(|(h, a)| {
-                let (sum, sum_sq) = value(a);
-                Part {
-                    weight: est.strata.strata[h].probability,
-                    n: a.runs,
-                    sum,
-                    sum_sq,
-                    exact: est.deterministic[h],
-                }
-            })
-            .collect()
-    };
-    let runs = parts(&|a| (a.data_loss_runs as f64, a.data_loss_runs as f64));
-    let window = parts(&|a| a.data_loss.seconds());
-    let buckets: Vec<BucketPart> = est
-        .results
-        .iter()
-        .enumerate()
-        .map(|(h, a)| BucketPart {
-            weight: est.strata.strata[h].probability,
-            n: a.runs,
-            buckets: &a.data_loss_buckets,
-            exact: est.deterministic[h],
-        })
-        .collect();
-    StrataDataLoss {
-        probability: combine::proportion(&runs, left).into(),
-        // A window is shorter than a backup cycle; the horizon bounds what is left out.
-        expected_s: combine::mean(&window, left, horizon).into(),
-        given_loss_s: combine::conditional_mean(&window, &runs).map(Interval::from),
-        given_loss_quantiles_s: quantiles(&buckets),
-    }
-}
-
 /// p50, p90 and p99 of a time over the runs of `parts`' buckets, in seconds.
-fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
+pub(super) fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
     let quantile = |q: f64| {
         combine::conditional_quantile(parts, q).map(|e| Quantile {
             estimate: e.estimate as f64 / 1e3,
