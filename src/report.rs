@@ -2,11 +2,13 @@
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
 mod compare;
+mod data_loss;
 pub mod distribution;
 mod replayable;
 mod strata;
 
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
+pub use data_loss::StrataDataLoss;
 pub use replayable::{RunToReplay, RunsToReplay};
 pub use strata::{
     describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
@@ -58,6 +60,17 @@ pub struct Report {
     pub servers_removed: Distribution,
     /// Engine events processed in all runs.
     pub events: u64,
+    /// Share of runs in which a removal destroyed a subsystem's data; only for scenarios
+    /// with `data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss_probability: Option<Proportion>,
+    /// Seconds of writes lost per run (0 in runs that lost none); only for scenarios with
+    /// `data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss_s: Option<Distribution>,
+    /// The same over the runs that lost data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss_given_loss_s: Option<Distribution>,
 }
 
 /// An estimated probability with its 95 % Wilson interval.
@@ -268,6 +281,17 @@ impl Report {
             },
             servers_removed: Distribution::new(&acc.servers_removed, 1.0),
             events: acc.events,
+            data_loss_probability: model
+                .has_data()
+                .then(|| Proportion::new(acc.data_loss.len(), acc.runs)),
+            data_loss_s: model.has_data().then(|| {
+                let mut per_run = acc.data_loss.clone();
+                per_run.record_n(0, acc.runs.saturating_sub(per_run.len()));
+                Distribution::new(&per_run, 1e-3)
+            }),
+            data_loss_given_loss_s: model
+                .has_data()
+                .then(|| Distribution::new(&acc.data_loss, 1e-3)),
         }
     }
 }

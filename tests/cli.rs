@@ -456,7 +456,7 @@ fn unknown_key_names_the_allowed_keys() {
     rejects(
         "servers = 10",
         "servers = 10\nserver_count = 3",
-        "bad.toml:6:1: unknown key `server_count`; allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`",
+        "bad.toml:6:1: unknown key `server_count`; allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`, `data`",
     );
     rejects(
         "[command]",
@@ -467,7 +467,7 @@ fn unknown_key_names_the_allowed_keys() {
     rejects(
         "servers = 10",
         "servers = 10\nmin_capcity = 3",
-        "bad.toml:6:1: unknown key `min_capcity`; did you mean `min_capacity`? Allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`",
+        "bad.toml:6:1: unknown key `min_capcity`; did you mean `min_capacity`? Allowed keys: `description`, `servers`, `min_capacity`, `serve_at`, `needs`, `needs_any`, `restart_after`, `restart`, `validation`, `cells`, `cell_assignment`, `data`",
     );
     rejects(
         "needs = [\"a\"]",
@@ -624,7 +624,7 @@ fn command_line_misuse_exits_2() {
         ),
         (
             &["run", "nosuch"],
-            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014)\n",
+            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014, gitlab-2017)\n",
         ),
         (
             &["run", "--runs", "0"],

@@ -108,6 +108,11 @@ struct Sub {
     cells: Option<u64>,
     /// `cell_assignment`: `Some(true)` "spread", `Some(false)` "sequential", `None`: no key.
     spread: Option<bool>,
+    /// `restart.safe_parallelism`; `None`: no key.
+    safe: Option<u64>,
+    /// `[subsystems.sI.data]`: `backup_every` in minutes (1..), and `restore` in minutes
+    /// if any; `None`: no table.
+    data: Option<(u64, Option<u64>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -315,9 +320,12 @@ impl Spec {
             list(&mut t, "needs", &names(s.needs, i, "s"));
             list(&mut t, "needs_any", &names(s.needs_any, i, "s"));
             list(&mut t, "restart_after", &names(s.restart_after, i, "s"));
+            let safe = s
+                .safe
+                .map_or(String::new(), |n| format!(", safe_parallelism = {n}"));
             writeln!(
                 t,
-                "restart = {{ parallelism = {}, boot_time = {} }}",
+                "restart = {{ parallelism = {}, boot_time = {}{safe} }}",
                 s.parallelism,
                 s.boot.toml()
             )
@@ -339,6 +347,11 @@ impl Spec {
             if let Some(spread) = s.spread {
                 let a = if spread { "spread" } else { "sequential" };
                 writeln!(t, "cell_assignment = \"{a}\"").unwrap();
+            }
+            if let Some((backup, restore)) = s.data {
+                // As an inline table: a `[subsystems.sI.data]` header would end the table.
+                let restore = restore.map_or(String::new(), |r| format!(", restore = \"{r}m\""));
+                writeln!(t, "data = {{ backup_every = \"{backup}m\"{restore} }}").unwrap();
             }
         }
         if let Some(a) = &self.standby {
@@ -578,10 +591,21 @@ fn subsystem() -> BoxedStrategy<Sub> {
         (
             proptest::option::of(0u64..8),
             proptest::option::of(any::<bool>()),
+            proptest::option::of(1u64..20),
+            proptest::option::of((1u64..=1440, proptest::option::of(0u64..=600))),
         ),
     )
         .prop_map(
-            |(servers, min, serve, parallelism, boot, validation, deps, (cells, spread))| {
+            |(
+                servers,
+                min,
+                serve,
+                parallelism,
+                boot,
+                validation,
+                deps,
+                (cells, spread, safe, data),
+            )| {
                 let min = cap(servers, 1, min.0, min.1, min.2);
                 let at_least = min.servers(servers);
                 let serve_at = serve.map(|(c, raw, raw_p)| cap(servers, at_least, c, raw, raw_p));
@@ -597,6 +621,8 @@ fn subsystem() -> BoxedStrategy<Sub> {
                     restart_after: deps.2,
                     cells: cells.map(|k| 1 + k % servers.min(8)),
                     spread,
+                    safe,
+                    data,
                 }
             },
         )
@@ -1000,6 +1026,18 @@ fn check_model(spec: &Spec, model: &Model, text: &str) -> Result<(), TestCaseErr
             i,
             text
         );
+        prop_assert_eq!(
+            m.safe_parallelism.map(|n| n.get()),
+            s.safe.map(|n| n.min(s.servers)),
+            "s{}.safe_parallelism\n{}",
+            i,
+            text
+        );
+        let data = m.data.as_ref().map(|d| {
+            let restore = d.restore.as_ref().map(|r| r.mean_secs() as u64 / 60);
+            (d.backup_every.mean_secs() as u64 / 60, restore)
+        });
+        prop_assert_eq!(data, s.data, "s{}.data\n{}", i, text);
         prop_assert_eq!(
             (named(model, &node.needs), named(model, &node.needs_any)),
             (names(s.needs, i, "s"), names(s.needs_any, i, "s")),
@@ -1934,6 +1972,8 @@ struct Seen {
     failing: Vec<Option<SimTime>>,
     /// Until when a service drains its backlog (`None` once it is unavailable again).
     draining: Vec<Option<SimTime>>,
+    /// Per cell: until when its cold restart may not begin (its data being restored).
+    waiting: Vec<Vec<Option<SimTime>>>,
 }
 
 /// A subsystem's own health from its cells': unavailable if none serves, available if all
@@ -2053,7 +2093,13 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
     // Constant boot time per node, from the generated scenario.
     let mut constant = vec![None; n];
     for (i, s) in spec.subs.iter().enumerate() {
-        constant[model.find(&format!("s{i}")).unwrap().index()] = s.boot.constant_ms();
+        let id = model.find(&format!("s{i}")).unwrap();
+        // A restart paced below its parallelism (a failed first wave) is not predicted.
+        let paced = sub(id).is_some_and(|m| {
+            m.safe_parallelism
+                .is_some_and(|safe| safe.get() < m.parallelism)
+        });
+        constant[id.index()] = s.boot.constant_ms().filter(|_| !paced);
     }
     // Constant failover time (detection + switch) per customer.
     let mut failover = vec![None; n];
@@ -2090,6 +2136,7 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
         active: vec![0; n],
         failing: vec![None; n],
         draining: vec![None; n],
+        waiting: (0..n).map(|i| vec![None; cells(i)]).collect(),
     };
 
     let end_of_instant = |t: SimTime, seen: &Seen| -> TestResult {
@@ -2138,9 +2185,11 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
             for (c, &p) in seen.phase[i].iter().enumerate() {
                 if p == Phase::Down {
                     prop_assert!(
-                        node.restart_after
-                            .iter()
-                            .any(|d| seen.health[d.index()] == Health::Down),
+                        seen.waiting[i][c].is_some_and(|until| until > t)
+                            || node
+                                .restart_after
+                                .iter()
+                                .any(|d| seen.health[d.index()] == Health::Down),
                         "at {:?}: {} (cell {}) is down but its restart has not begun, though \
                          nothing in its restart_after is unavailable; {}",
                         t,
@@ -2520,6 +2569,9 @@ fn check_trace(model: &Model, spec: &Spec, text: &str, run: u64, trace: &Trace) 
                     ctx()
                 );
                 seen.failing[i] = Some(t);
+            }
+            Change::Diagnosing { cell, until } => {
+                seen.waiting[i][cell.unwrap_or(0) as usize] = Some(until);
             }
             Change::FailedOver { to } => {
                 let node = model.node(id);

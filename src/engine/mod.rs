@@ -6,6 +6,8 @@
 //! draws its own input: the Monte Carlo layer gives it a random stream, the replay gives it
 //! the pinned input.
 
+mod data;
+mod pace;
 mod queue;
 mod restart;
 mod sim;
@@ -16,7 +18,7 @@ pub use sim::{NodeOutcome, Outcome, Simulation, FULL};
 
 use crate::model::NodeId;
 use crate::safeguard::Interventions;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Where a subsystem (or one of its cells) is in its life: the state machine a removal starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -220,6 +222,29 @@ pub enum Change {
         cell: Option<u32>,
         /// Servers in service.
         capacity: u64,
+    },
+    /// A removal took every server of a subsystem's cell out of service: its data since
+    /// the last backup is lost, and the cell is restored from that backup before its cold
+    /// restart may begin.
+    DataLost {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
+        /// The writes lost: those of this long before the command.
+        window: SimDuration,
+        /// The time the restore takes, if the scenario gives one.
+        restore: Option<SimDuration>,
+    },
+    /// A subsystem's cell began its cold restart with more servers booting at once than
+    /// `restart.safe_parallelism`: that first wave fails its health checks, and the servers
+    /// boot again from `until`, at the safe number at a time. Reported just before the
+    /// cell's `Scheduled`.
+    Overloaded {
+        /// The cell, for a subsystem in cells.
+        cell: Option<u32>,
+        /// Servers of the subsystem booting at once in the failed wave.
+        at_once: u64,
+        /// When the failed wave is over.
+        until: SimTime,
     },
     /// A standby was needed and began activating.
     Activating,

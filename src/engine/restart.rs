@@ -16,6 +16,7 @@ use std::collections::BinaryHeap;
 
 use rand::Rng;
 
+use super::pace::{self, Overload};
 use crate::model::{NodeId, Subsystem};
 use crate::time::{SimDuration, SimTime};
 
@@ -28,6 +29,8 @@ pub struct Window {
     pub serve: SimTime,
     /// When the last server has booted (or validation is done).
     pub end: SimTime,
+    /// A first wave that booted more servers at once than is safe, and failed.
+    pub overload: Option<Overload>,
 }
 
 /// One subsystem's budget in use.
@@ -40,6 +43,8 @@ struct Pool {
     validated_until: u64,
     /// When each busy member of the crew that repairs failed boots frees, in ms.
     crew: BinaryHeap<Reverse<u64>>,
+    /// Whether a wave above `safe_parallelism` has failed: the budget is the safe number.
+    paced: bool,
 }
 
 /// Every subsystem's restart budget during one run. Only the subsystems that restart in a
@@ -83,6 +88,7 @@ impl Restarts {
             p.slots.clear();
             p.validated_until = 0;
             p.crew.clear();
+            p.paced = false;
             self.index[node.0] = self.used as u32;
             self.used += 1;
             self.used - 1
@@ -115,26 +121,28 @@ impl Restarts {
         mut each: impl FnMut(u64, u64),
     ) -> Window {
         let at = now.since_start().as_millis();
-        // A pool at least as large as the fleet never makes a server wait: no bookkeeping.
-        let limited = sub.parallelism < sub.servers;
-        let parallelism = usize::try_from(sub.parallelism).unwrap_or(usize::MAX);
         let want_kth = serve < servers;
         let mut finishes = std::mem::take(&mut self.finishes);
         let mut failed = std::mem::take(&mut self.failed);
         finishes.clear();
         failed.clear();
         let pool = self.pool(node);
+        // Above the safe number at once, the first wave fails; the servers boot again.
+        let overload = pace::first_wave(&mut pool.slots, &mut pool.paced, sub, (servers, at), rng);
+        let at = overload.map_or(at, |o| o.until.since_start().as_millis());
+        let budget = pace::limit(sub, pool.paced);
+        // A pool at least as large as the fleet never makes a server wait: no bookkeeping
+        // (unless a safe number below it needs the servers booting at once counted).
+        let limited = budget < sub.servers || pace::tracks(sub);
+        let parallelism = usize::try_from(budget).unwrap_or(usize::MAX);
         let mut first = u64::MAX;
         let mut last = at;
         for _ in 0..servers {
             let slots = &mut pool.slots;
-            let start = match slots.peek() {
-                _ if !limited || slots.len() < parallelism => at,
-                Some(&Reverse(free)) => {
-                    slots.pop();
-                    free.max(at)
-                }
-                None => at,
+            let start = if limited {
+                pace::next_start(slots, parallelism, at)
+            } else {
+                at
             };
             let done = start.saturating_add(sub.boot.sample(rng).as_millis());
             if limited {
@@ -170,6 +178,7 @@ impl Restarts {
             start: ms(first.min(last)),
             serve: ms(serve_at),
             end: ms(last),
+            overload,
         }
     }
 
@@ -230,6 +239,7 @@ impl Restarts {
             start: ms(start),
             serve: ms(serve_at),
             end: ms(end),
+            overload: None,
         }
     }
 }
@@ -288,6 +298,8 @@ mod tests {
         Subsystem {
             begins_after: None,
             boot_failures: None,
+            safe_parallelism: None,
+            data: None,
             servers,
             min_servers: servers,
             serve_servers: servers,

@@ -6,6 +6,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Hypergeometric};
 
+use super::data::Losses;
 use super::restart::{Restarts, Window};
 use super::sparse::Sparse;
 use super::{Change, Event, EventQueue, Health, Observer, Phase};
@@ -87,6 +88,9 @@ pub struct Outcome {
     pub recovery: Option<SimDuration>,
     /// Whether the run stopped at the horizon with something not yet recovered.
     pub horizon_hit: bool,
+    /// The data lost, as the time before the command back to the last backup: the longest
+    /// window of any subsystem whose data a removal destroyed; `None` if none did.
+    pub data_loss: Option<SimDuration>,
     /// Events processed.
     pub events: u64,
     /// Per node, indexed like [`Model::nodes`].
@@ -164,6 +168,8 @@ pub struct Simulation<'m> {
     /// When rebooted servers are back, in ms.
     back: Vec<u64>,
     restarts: Restarts,
+    /// The data lost in this run.
+    losses: Losses,
     typed: Vec<u8>,
 }
 
@@ -254,6 +260,7 @@ impl<'m> Simulation<'m> {
             split: Vec::new(),
             back: Vec::new(),
             restarts: Restarts::default(),
+            losses: Losses::default(),
             typed: Vec::new(),
         }
     }
@@ -370,6 +377,7 @@ impl<'m> Simulation<'m> {
         self.outcome.touched.clear();
         self.dirty = false;
         self.restarts.reset();
+        self.losses.clear();
     }
 
     fn subsystem(&self, node: NodeId) -> Option<&'m Subsystem> {
@@ -580,8 +588,14 @@ impl<'m> Simulation<'m> {
                 // Below the minimum the whole cell stops; pending restart events are stale.
                 self.cells[node.0][i].epoch += 1;
                 self.set_phase(now, (node, i), Phase::Down, 0, removed, obs);
-                if let Some(d) = &sub.begins_after {
-                    let until = now + d.sample(rng);
+                let mut wait = sub.begins_after.as_ref().map(|d| d.sample(rng));
+                if left == 0 && self.model.command.action == Action::Remove {
+                    // No copy of the cell's data is left: restored from the last backup.
+                    let cell = (node, i);
+                    wait = self.losses.destroyed(cell, sub, (now, wait), rng, obs);
+                }
+                if let Some(d) = wait {
+                    let until = now + d;
                     let c = &mut self.cells[node.0][i];
                     c.diagnosed = false;
                     let (cell, epoch) = (i as u32, c.epoch);
@@ -955,6 +969,7 @@ impl<'m> Simulation<'m> {
     ) {
         let cells = self.cells[id.0].len();
         let cell = (cells > 1).then_some(i as u32);
+        super::pace::tell(obs, (now, id, cell), window.overload);
         obs.observe(
             now,
             id,
@@ -977,6 +992,7 @@ impl<'m> Simulation<'m> {
     }
 
     fn finish(&mut self, now: SimTime, horizon: SimTime) {
+        self.outcome.data_loss = self.losses.longest();
         self.outcome
             .touched
             .extend_from_slice(self.sparse.touched());

@@ -10,7 +10,8 @@ use crate::time::SimDuration;
 
 /// Writes the per-run table: run, typed count, selector, outage, servers removed, cascade
 /// depth, recovery (empty when nothing failed or it was not back by the horizon), whether the
-/// horizon was hit, then `downtime_s.NODE` per subsystem and service.
+/// horizon was hit, then `downtime_s.NODE` per subsystem and service, and for a scenario
+/// with `data` the writes lost in seconds (`data_loss_s`, 0 when none).
 pub struct RunsCsv<'m, W: Write> {
     model: &'m Model,
     nodes: Vec<NodeId>,
@@ -52,6 +53,9 @@ impl<'m, W: Write> RunsCsv<'m, W> {
                 .iter()
                 .map(|&id| format!("downtime_s.{}", model.node(id).name)),
         );
+        if model.has_data() {
+            header.push("data_loss_s".into());
+        }
         out.write_record(&header)?;
         Ok(RunsCsv {
             model,
@@ -107,6 +111,10 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         for id in &self.nodes {
             out.write_field(secs(&mut self.buf, o.nodes[id.0].downtime))?;
         }
+        if self.model.has_data() {
+            let lost = o.data_loss.unwrap_or(SimDuration::ZERO);
+            out.write_field(secs(&mut self.buf, lost))?;
+        }
         out.write_record(None::<&[u8]>)?;
         Ok(())
     }
@@ -121,7 +129,9 @@ impl<'m, W: Write> RunsCsv<'m, W> {
 /// (and the likeliest digits), selector, safeguard outcomes, exact probability, runs,
 /// whether it had chance left in it, then per subsystem, service and customer the runs in
 /// which it became unavailable (`unavailable_runs.NODE`) and its mean downtime in seconds
-/// over the stratum's runs (`mean_downtime_s.NODE`).
+/// over the stratum's runs (`mean_downtime_s.NODE`); for a scenario with `data`, then the
+/// runs that lost data (`data_loss_runs`) and the mean writes lost over the stratum's runs
+/// (`mean_data_loss_s`).
 pub fn write_strata<W: Write + ?Sized>(
     w: &mut W,
     model: &Model,
@@ -145,6 +155,10 @@ pub fn write_strata<W: Write + ?Sized>(
     .to_vec();
     header.extend(nodes.iter().map(|(_, n)| format!("unavailable_runs.{n}")));
     header.extend(nodes.iter().map(|(_, n)| format!("mean_downtime_s.{n}")));
+    let data = model.has_data();
+    if data {
+        header.extend(["data_loss_runs".into(), "mean_data_loss_s".into()]);
+    }
     out.write_record(&header)?;
     for (h, s) in est.strata.strata.iter().enumerate() {
         let acc = &est.results[h];
@@ -166,6 +180,11 @@ pub fn write_strata<W: Write + ?Sized>(
             let (sum, _) = acc.nodes[id.index()].downtime.seconds();
             format!("{:.3}", sum / acc.runs.max(1) as f64)
         }));
+        if data {
+            let (sum, _) = acc.data_loss.seconds();
+            row.push(acc.data_loss_runs.to_string());
+            row.push(format!("{:.3}", sum / acc.runs.max(1) as f64));
+        }
         out.write_record(&row)?;
     }
     out.flush()

@@ -33,10 +33,19 @@ pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
                 let validation = s.validation.as_ref().map_or("no validation".into(), |v| {
                     format!("validates {} in {}", bytes(v.metadata_now), v.duration)
                 });
-                let cells = match s.cells.len() {
+                let mut cells = match s.cells.len() {
                     1 => String::new(),
                     k => format!("; {k} cells"),
                 };
+                if let Some(safe) = s.safe_parallelism {
+                    cells += &format!("; safe at {safe} booting at once");
+                }
+                if let Some(d) = &s.data {
+                    cells += &format!("; data backed up every {}", d.backup_every);
+                    if let Some(r) = &d.restore {
+                        cells += &format!(", restored in {r}");
+                    }
+                }
                 format!(
                     "{} servers, minimum {}, serves from {}; restart {} at a time, boot {}; {validation}{cells}",
                     s.servers, s.min_servers, s.serve_servers, s.parallelism, s.boot

@@ -8,6 +8,7 @@ pub mod gantt;
 pub mod graph;
 pub mod html;
 pub mod json;
+mod loss;
 pub mod partial;
 pub mod strata;
 pub mod sweep;

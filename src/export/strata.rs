@@ -146,6 +146,27 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             probability(&r.customer_outage_probability)
         )?;
     }
+    if let Some(d) = &r.data_loss {
+        writeln!(
+            w,
+            "data lost: a removal destroys a subsystem's data  {} per command",
+            probability(&d.probability)
+        )?;
+        if let (Some(mean), Some(q)) = (&d.given_loss_s, &d.given_loss_quantiles_s) {
+            writeln!(
+                w,
+                "  when it does, the writes of the last {} on average;",
+                seconds(mean)
+            )?;
+            writeln!(
+                w,
+                "  p50 {}, p90 {}, p99 {}",
+                duration(q.p50.estimate),
+                duration(q.p90.estimate),
+                duration(q.p99.estimate)
+            )?;
+        }
+    }
     writeln!(w)?;
     let width = r.nodes.keys().map(|n| n.len()).max().unwrap_or(4).max(4);
     writeln!(

@@ -153,6 +153,22 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         "servers removed      {}",
         dist_line(&r.servers_removed, |v| format!("{v:.0}"))
     )?;
+    if let (Some(p), Some(d)) = (&r.data_loss_probability, &r.data_loss_given_loss_s) {
+        writeln!(
+            w,
+            "data lost            {}   ({} of {} runs: a removal destroyed a subsystem's data)",
+            proportion(p),
+            p.count,
+            r.runs
+        )?;
+        if d.runs > 0 {
+            writeln!(
+                w,
+                "writes lost          {}   (when data is lost)",
+                dist_line(d, duration)
+            )?;
+        }
+    }
     if r.outage_probability.count > 0 {
         writeln!(
             w,

@@ -33,6 +33,9 @@ struct ReplayJson<'a> {
     servers_removed: u64,
     cascade_depth: u32,
     recovery_s: Option<f64>,
+    /// Seconds of writes lost (the longest window of any subsystem), when data was lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_loss_s: Option<f64>,
     milestones: IndexMap<&'a str, Milestones>,
 }
 
@@ -95,6 +98,7 @@ impl Replay<'_> {
             servers_removed: self.outcome.servers_removed,
             cascade_depth: self.outcome.cascade_depth,
             recovery_s: self.outcome.recovery.map(|d| d.as_secs_f64()),
+            data_loss_s: self.outcome.data_loss.map(|d| d.as_secs_f64()),
             milestones,
         };
         super::json::write(w, &json)
@@ -201,6 +205,8 @@ impl Replay<'_> {
         // served only when it passes a tenth.
         let mut told: Option<(SimTime, NodeId, u8)> = None;
         let mut tenth: Vec<Option<u32>> = vec![None; m.nodes.len()];
+        // The cell whose restore the next diagnosis line includes.
+        let mut restoring = None;
         for (k, &(t, id, change)) in self.changes.iter().enumerate() {
             let mut name = m.node(id).name.clone();
             if capacity[id.0].len() > MANY_CELLS {
@@ -209,12 +215,13 @@ impl Replay<'_> {
                         to: Phase::Down, ..
                     } => 0,
                     Change::Diagnosing { .. } => 1,
+                    Change::DataLost { .. } => 3,
                     Change::Phase { .. } | Change::Capacity { .. } | Change::Scheduled { .. } => {
                         continue
                     }
                     _ => 2,
                 };
-                if kind < 2 {
+                if kind != 2 {
                     if told == Some((t, id, kind)) {
                         continue;
                     }
@@ -224,6 +231,7 @@ impl Replay<'_> {
                             to: Phase::Down, ..
                         } => kind == 0,
                         Change::Diagnosing { .. } => kind == 1,
+                        Change::DataLost { .. } => kind == 3,
                         _ => false,
                     };
                     let cells = self.changes[k..]
@@ -241,6 +249,9 @@ impl Replay<'_> {
                             m.start_clock.at(until),
                             until - t
                         ),
+                        (_, Change::DataLost {
+                            window, restore, ..
+                        }) => super::loss::lost(window, restore, cells),
                         _ => continue,
                     };
                     writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
@@ -293,12 +304,38 @@ impl Replay<'_> {
                     }
                     self.explain_health(id, from, to, served)
                 }
+                Change::DataLost {
+                    cell,
+                    window,
+                    restore,
+                } => {
+                    if let Some(c) = cell {
+                        name = format!("{name}[{c}]");
+                    }
+                    restoring = restore.map(|_| (id, cell));
+                    super::loss::lost(window, restore, 1)
+                }
+                Change::Overloaded {
+                    cell,
+                    at_once,
+                    until,
+                } => {
+                    if let Some(c) = cell {
+                        name = format!("{name}[{c}]");
+                    }
+                    super::loss::overloaded(m, id, at_once, until)
+                }
                 Change::Diagnosing { cell, until } => {
                     if let Some(c) = cell {
                         name = format!("{name}[{c}]");
                     }
+                    let what = if restoring.take() == Some((id, cell)) {
+                        "diagnosing and restoring"
+                    } else {
+                        "diagnosing"
+                    };
                     format!(
-                        "diagnosing: its cold restart may begin at {} (in {})",
+                        "{what}: its cold restart may begin at {} (in {})",
                         m.start_clock.at(until),
                         until - t
                     )
@@ -375,6 +412,7 @@ impl Replay<'_> {
             o.servers_removed,
             o.cascade_depth
         )?;
+        super::loss::summary(w, m, self.changes)?;
         let backs = self.capacity_back();
         for (id, node) in m.reported() {
             let Some(&back) = backs.get(&id) else {
@@ -442,6 +480,9 @@ impl Replay<'_> {
             Phase::Restarting => {
                 let waited: Vec<&str> = m.node(id).restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
                 let mut after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
+                if let Some(safe) = s.safe_parallelism {
+                    after += &format!("; safe at {safe} at a time");
+                }
                 if let Some(f) = &s.boot_failures {
                     after += &format!("; a boot fails with probability {} and then waits for {} of a crew of {}", f.probability, f.manual, f.crew);
                 }

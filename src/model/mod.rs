@@ -67,6 +67,14 @@ impl Model {
         self.nodes.iter().position(|n| n.name == name).map(NodeId)
     }
 
+    /// Whether some subsystem declares `data` (a removal can lose it): only then do
+    /// reports say how much data was lost.
+    pub fn has_data(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(&n.kind, NodeKind::Subsystem(s) if s.data.is_some()))
+    }
+
     /// Nodes whose availability is reported (subsystems and services, not standbys).
     pub fn reported(&self) -> impl Iterator<Item = (NodeId, &Node)> {
         self.nodes
@@ -189,6 +197,13 @@ pub struct Subsystem {
     pub begins_after: Option<Delay>,
     /// Boots that fail and need manual work, if any.
     pub boot_failures: Option<BootFailures>,
+    /// Above this many of its servers booting at once, boots fail their health checks:
+    /// the first cold restart in a run that boots more at once loses that wave and goes
+    /// on at this many at a time. `None`: no such limit.
+    pub safe_parallelism: Option<std::num::NonZeroU64>,
+    /// The data it holds, lost back to the last backup when a removal takes every server
+    /// of a cell out of service. `None`: nothing to lose.
+    pub data: Option<Box<Data>>,
     /// Metadata validation after the servers are booted, if any.
     pub validation: Option<Validation>,
     /// The cells (one for an undivided subsystem), servers and minimums shared in
@@ -233,6 +248,18 @@ pub struct BootFailures {
     pub manual: Delay,
     /// People who do it, each one server at a time (≥ 1).
     pub crew: u64,
+}
+
+/// A subsystem's data: backed up every `backup_every`; a removal that takes every server
+/// of a cell out of service loses what was written since the last backup, and the cell's
+/// cold restart waits for the `restore`.
+#[derive(Clone, Debug)]
+pub struct Data {
+    /// The interval between backups (the backup cycle the command falls in).
+    pub backup_every: Delay,
+    /// The time to restore the last backup, before the cold restart may begin; `None`:
+    /// no time.
+    pub restore: Option<Delay>,
 }
 
 /// The metadata-integrity check that runs after a cold restart, before serving.

@@ -55,6 +55,9 @@ pub struct StrataReport {
     pub cascade_depth_at_least: Vec<Interval>,
     /// The longest outage and a median one, to replay (`replay --run INPUT:RUN`).
     pub runs_to_replay: Option<super::RunsToReplay>,
+    /// Data lost to destructive removals; only for scenarios with `data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_loss: Option<super::data_loss::StrataDataLoss>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -244,6 +247,9 @@ impl StrataReport {
                 combine::proportion(&at_least, left).into()
             })
             .collect();
+        let data_loss = model
+            .has_data()
+            .then(|| super::data_loss::estimate(est, left, horizon));
         let nodes = model
             .reported()
             .map(|(id, node)| {
@@ -312,13 +318,14 @@ impl StrataReport {
             precision: None,
             customer_outage_probability: combine::proportion(&customer, left).into(),
             cascade_depth_at_least,
+            data_loss,
             nodes,
         }
     }
 }
 
 /// p50, p90 and p99 of a time over the runs of `parts`' buckets, in seconds.
-fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
+pub(super) fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
     let quantile = |q: f64| {
         combine::conditional_quantile(parts, q).map(|e| Quantile {
             estimate: e.estimate as f64 / 1e3,

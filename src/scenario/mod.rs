@@ -64,6 +64,11 @@ pub const BUILTINS: &[Builtin] = &[
         summary: "Joyent us-east-1, 2014-05-27: a mistyped reboot of every server; failed boots wait for a crew",
         text: include_str!("../../scenarios/joyent-2014.toml"),
     },
+    Builtin {
+        name: "gitlab-2017",
+        summary: "GitLab.com, 2017-01-31: a removal on the wrong database host; 6 h of writes lost, restored from a snapshot",
+        text: include_str!("../../scenarios/gitlab-2017.toml"),
+    },
 ];
 
 /// The name of the scenario used when none is given.

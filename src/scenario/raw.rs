@@ -53,6 +53,62 @@ pub(crate) struct RawSubsystem {
     pub validation: Option<RawValidation>,
     pub cells: Option<Spanned<i64>>,
     pub cell_assignment: Option<Spanned<String>>,
+    pub data: Option<RawData>,
+}
+
+/// `[subsystems.X.data]`: what a destructive removal of the subsystem loses.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawData {
+    pub backup_every: Spanned<RawDuration>,
+    pub restore: Option<Spanned<RawDuration>>,
+}
+
+/// A duration written either as a string (`"1h"`) or as a distribution table
+/// (`{ dist = "uniform", min = "50m", max = "70m" }`).
+#[derive(Debug)]
+pub(crate) enum RawDuration {
+    /// Not a table: as written (a string to parse, or a value to describe in an error).
+    Fixed(Value),
+    /// A distribution table.
+    Dist(Box<RawDist>),
+}
+
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawDuration;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration such as \"1h\" or a distribution table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(Value::String(v.to_string())))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(Value::Integer(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(Value::Integer(
+                    i64::try_from(v).unwrap_or(i64::MAX),
+                )))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(Value::Float(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(Value::Boolean(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawDuration, A::Error> {
+                let table = serde::de::value::MapAccessDeserializer::new(map);
+                RawDist::deserialize(table).map(|d| RawDuration::Dist(Box::new(d)))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +118,7 @@ pub(crate) struct RawRestart {
     pub parallelism: Spanned<i64>,
     pub begins_after: Option<Spanned<RawDist>>,
     pub boot_failures: Option<RawBootFailures>,
+    pub safe_parallelism: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

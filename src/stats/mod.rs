@@ -269,6 +269,10 @@ pub struct Accumulator {
     /// horizon), to name runs worth replaying.
     #[serde(default)]
     pub examples: Examples,
+    /// Milliseconds of writes lost, over the runs in which a removal destroyed a
+    /// subsystem's data (the other runs lost none).
+    #[serde(default)]
+    pub data_loss: Tally,
     /// Indexed like [`Model::nodes`]; standbys stay empty. A node is recorded only in
     /// the runs in which it lost something, so a run costs what it touched; the zeros of
     /// the other runs are added by [`Accumulator::settle`].
@@ -306,6 +310,9 @@ impl Accumulator {
         self.horizon_hits += u64::from(o.horizon_hit);
         self.events += o.events;
         self.servers_removed.record(o.servers_removed);
+        if let Some(d) = o.data_loss {
+            self.data_loss.record(d.as_millis());
+        }
         match o.recovery {
             Some(r) => {
                 self.recovery.record(r.as_millis());
@@ -381,6 +388,7 @@ impl Accumulator {
         self.servers_removed.merge(&other.servers_removed);
         self.recovery.merge(&other.recovery);
         self.examples.merge(&other.examples);
+        self.data_loss.merge(&other.data_loss);
         if other.depth.len() > self.depth.len() {
             self.depth.resize(other.depth.len(), 0);
         }

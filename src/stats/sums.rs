@@ -163,6 +163,12 @@ pub struct StratumSums {
     /// The runs with the longest and with each bucket of `recovery`, by index in the
     /// stratum: runs worth replaying.
     pub examples: super::Examples,
+    /// Runs in which a removal destroyed a subsystem's data.
+    pub data_loss_runs: u64,
+    /// The writes lost (the window before the command), over `data_loss_runs`.
+    pub data_loss: Sum,
+    /// The same, by bucket (for quantiles).
+    pub data_loss_buckets: Buckets,
 }
 
 impl StratumSums {
@@ -185,6 +191,11 @@ impl StratumSums {
         self.outages += u64::from(o.outage);
         self.facing_outages += u64::from(o.facing_outage);
         self.customer_outages += u64::from(o.customer_outage);
+        if let Some(d) = o.data_loss {
+            self.data_loss_runs += 1;
+            self.data_loss.record(d.as_millis());
+            self.data_loss_buckets.record(d.as_millis());
+        }
         if o.cascade_depth == 0 {
             return; // nothing lost traffic: every node's values are zero
         }
@@ -243,6 +254,9 @@ impl StratumSums {
         for (a, b) in self.depth_runs.iter_mut().zip(&other.depth_runs) {
             *a += b;
         }
+        self.data_loss_runs += other.data_loss_runs;
+        self.data_loss.merge(&other.data_loss);
+        self.data_loss_buckets.merge(&other.data_loss_buckets);
         if self.nodes.len() < other.nodes.len() {
             self.nodes.resize(other.nodes.len(), NodeSums::default());
         }

@@ -2,6 +2,7 @@
 //! checked here once, and every problem is reported at its position in the file.
 
 mod command;
+mod data;
 mod messages;
 
 use std::ops::Range;
@@ -554,6 +555,17 @@ impl Checker<'_> {
             }
             None => None,
         };
+        let safe_parallelism = match &s.restart.safe_parallelism {
+            Some(n) => {
+                let k = format!("{key}.restart.safe_parallelism");
+                std::num::NonZeroU64::new(self.count(&k, n, 1, i64::MAX)?.min(servers))
+            }
+            None => None,
+        };
+        let data = match &s.data {
+            Some(d) => Some(Box::new(self.data(&format!("{key}.data"), d)?)),
+            None => None,
+        };
         Ok(Subsystem {
             servers,
             min_servers,
@@ -562,6 +574,8 @@ impl Checker<'_> {
             boot,
             begins_after,
             boot_failures,
+            safe_parallelism,
+            data,
             validation,
             cells: Subsystem::split(servers, min_servers, serve_servers, k),
             assignment,
@@ -569,7 +583,11 @@ impl Checker<'_> {
     }
 
     fn delay(&self, key: &str, d: &Spanned<RawDist>) -> Result<Delay> {
-        let raw = d.get_ref();
+        self.delay_at(key, d.get_ref(), d.span())
+    }
+
+    /// A distribution table written at `span`.
+    fn delay_at(&self, key: &str, raw: &RawDist, span: Range<usize>) -> Result<Delay> {
         let kind = raw.dist.get_ref().as_str();
         let required: &[&str] = match kind {
             "constant" => &["value"],
@@ -597,15 +615,15 @@ impl Checker<'_> {
             "a \"{kind}\" distribution to have exactly the keys dist, {}",
             required.join(", ")
         );
-        for (field, span) in given {
-            match span {
-                Some(span) if !required.contains(&field) => {
+        for (field, at) in given {
+            match at {
+                Some(at) if !required.contains(&field) => {
                     let found = format!("set, but a \"{kind}\" distribution does not use it");
-                    return Err(self.invalid(span, &format!("{key}.{field}"), found, expected));
+                    return Err(self.invalid(at, &format!("{key}.{field}"), found, expected));
                 }
                 None if required.contains(&field) => {
                     return Err(self.invalid(
-                        d.span(),
+                        span.clone(),
                         &format!("{key}.{field}"),
                         "missing".into(),
                         expected,
@@ -669,7 +687,7 @@ impl Checker<'_> {
         // Presence and every parameter were checked above, so this is always `Some`.
         built.ok_or_else(|| {
             self.invalid(
-                d.span(),
+                span.clone(),
                 key,
                 format!("a {kind} distribution"),
                 "parameters it can be sampled with",
