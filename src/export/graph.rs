@@ -89,8 +89,10 @@ pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
     writeln!(w)?;
     writeln!(
         w,
-        "command: remove {} servers from {}",
+        "command: {} {} server{} from {}",
+        c.action.key(),
         c.count,
+        if c.count == 1 { "" } else { "s" },
         m.node(c.target).name
     )?;
     writeln!(

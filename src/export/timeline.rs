@@ -176,6 +176,10 @@ impl Replay<'_> {
             self.input.count_text
         )?;
         writeln!(w)?;
+        // The clock column, as wide as its widest time (the last, with `(+1d)` past midnight).
+        let last = self.changes.last().map_or(SimTime::ZERO, |c| c.0);
+        let clock = m.start_clock.at(last).chars().count().max(16);
+        let since = last.to_string().chars().count();
         let width = m
             .nodes
             .iter()
@@ -254,7 +258,12 @@ impl Replay<'_> {
                         }) => super::loss::lost(window, restore, cells),
                         _ => continue,
                     };
-                    writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
+                    writeln!(
+                        w,
+                        "{:>clock$}  {:>since$}  {name:width$}  {text}",
+                        m.start_clock.at(t),
+                        t.to_string()
+                    )?;
                     continue;
                 }
             }
@@ -398,7 +407,12 @@ impl Replay<'_> {
                     "monitoring noticed: the operator aborts the rest of the removal".into()
                 }
             };
-            writeln!(w, "{:>16}  {t}  {name:width$}  {text}", m.start_clock.at(t))?;
+            writeln!(
+                w,
+                "{:>clock$}  {:>since$}  {name:width$}  {text}",
+                m.start_clock.at(t),
+                t.to_string()
+            )?;
         }
         writeln!(w)?;
         let o = self.outcome;
@@ -467,35 +481,62 @@ impl Replay<'_> {
         let c = s.cells[cell];
         match to {
             Phase::Degraded if removed > 0 && m.command.action == Action::Reboot => {
-                format!("rebooting {removed} servers, {after} of {} in service (minimum {}): each back after its boot ({})", c.servers, c.min_servers, s.boot)
+                format!("rebooting {}, {after} of {} in service (minimum {}): each back after its boot ({})", servers(removed), c.servers, c.min_servers, s.boot)
             }
             Phase::Degraded | Phase::ServingPartially if removed > 0 => {
-                format!("lost {removed} servers, {after} of {} left (minimum {})", c.servers, c.min_servers)
+                format!(
+                    "lost {}, {after} of {} left (minimum {})",
+                    servers(removed),
+                    c.servers,
+                    c.min_servers
+                )
             }
             Phase::Down => format!(
-                "lost {removed} of {before} servers, {} left, below the minimum of {}: full cold restart needed",
+                "lost {removed} of {}, {} left, below the minimum of {}: full cold restart needed",
+                servers(before),
                 before.saturating_sub(removed),
                 c.min_servers
             ),
             Phase::Restarting => {
-                let waited: Vec<&str> = m.node(id).restart_after.iter().map(|d| m.node(*d).name.as_str()).collect();
-                let mut after = if waited.is_empty() { String::new() } else { format!(" ({} serving)", waited.join(", ")) };
+                let waited: Vec<&str> = m
+                    .node(id)
+                    .restart_after
+                    .iter()
+                    .map(|d| m.node(*d).name.as_str())
+                    .collect();
+                let mut after = if waited.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} serving)", waited.join(", "))
+                };
                 if let Some(safe) = s.safe_parallelism {
                     after += &format!("; safe at {safe} at a time");
                 }
                 if let Some(f) = &s.boot_failures {
-                    after += &format!("; a boot fails with probability {} and then waits for {} of a crew of {}", f.probability, f.manual, f.crew);
+                    after += &format!(
+                        "; a boot fails with probability {} and then waits for {} of a crew of {}",
+                        f.probability, f.manual, f.crew
+                    );
                 }
                 if s.cells.len() > 1 {
-                    format!("cold restart of {} servers, boot time {}{after}, on the budget of {} at a time that the cells share", c.servers, s.boot, s.parallelism)
+                    format!("cold restart of {}, boot time {}{after}, on the budget of {} at a time that the cells share", servers(c.servers), s.boot, s.parallelism)
                 } else {
-                    format!("cold restart of {} servers, up to {} at a time, boot time {}{after}", c.servers, s.parallelism, s.boot)
+                    format!(
+                        "cold restart of {}, up to {} at a time, boot time {}{after}",
+                        servers(c.servers),
+                        s.parallelism,
+                        s.boot
+                    )
                 }
             }
             Phase::Validating => match &s.validation {
                 Some(v) => {
                     let share = c.servers as f64 / s.servers as f64;
-                    let how = if s.cells.len() > 1 { ", one cell at a time" } else { "" };
+                    let how = if s.cells.len() > 1 {
+                        ", one cell at a time"
+                    } else {
+                        ""
+                    };
                     format!(
                         "all servers booted; validating {} of metadata at up to {}/s{how}",
                         bytes(v.metadata_now * share),
@@ -505,10 +546,11 @@ impl Replay<'_> {
                 None => "all servers booted".into(),
             },
             Phase::ServingPartially => format!(
-                "{after} of {} servers back ({:.0}%), serving again",
-                c.servers,
+                "{after} of {} back ({:.0}%), serving again",
+                servers(c.servers),
                 after as f64 * 100.0 / c.servers as f64
             ),
+            Phase::Recovered if c.servers == 1 => "its server back".to_string(),
             Phase::Recovered => format!("all {} servers back", c.servers),
             Phase::Running | Phase::Degraded => String::new(),
         }
@@ -555,5 +597,14 @@ fn share_of_budget(now: SimTime, to: Phase, (start, end): (SimTime, SimTime)) ->
         Phase::Restarting => format!(": {wait}boots from {start}, all booted at {end}"),
         Phase::Validating => format!(": {wait}validates from {start} to {end}"),
         _ => String::new(),
+    }
+}
+
+/// `n` servers, in the singular for one.
+fn servers(n: u64) -> String {
+    if n == 1 {
+        "1 server".into()
+    } else {
+        format!("{n} servers")
     }
 }

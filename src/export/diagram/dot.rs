@@ -36,7 +36,8 @@ pub fn write_filled(
             NodeKind::Standby { .. } => "shape=box, style=dashed",
         };
         let (target, command) = if id == model.command.target {
-            let remove = format!("\ncommand: remove {}", model.command.count);
+            let c = &model.command;
+            let remove = format!("\ncommand: {} {}", c.action.key(), c.count);
             (", penwidth=3", remove)
         } else {
             ("", String::new())
