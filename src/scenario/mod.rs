@@ -5,6 +5,7 @@
 mod error;
 mod generate;
 pub(crate) mod raw;
+mod read;
 mod set;
 pub mod units;
 
@@ -13,6 +14,7 @@ use std::path::Path;
 pub(crate) use error::did_you_mean;
 pub use error::{ScenarioError, ScenarioErrorKind};
 pub use generate::{generate, Shape};
+pub(crate) use read::read;
 pub use set::Set;
 
 use crate::error::Error;
