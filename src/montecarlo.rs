@@ -111,8 +111,14 @@ pub fn run_range(
         },
         stop,
     )?;
-    let mut total = Accumulator::new(model);
-    for worker in &workers {
+    // In worker order, each worker's statistics (and simulator) dropped as soon as they
+    // are counted: a big model's statistics are not held twice.
+    // The first worker's are the start of the total (merging into empty totals copies).
+    let mut workers = workers.into_iter();
+    let mut total = workers
+        .next()
+        .map_or_else(|| Accumulator::new(model), |w| w.acc);
+    for worker in workers {
         total.merge(&worker.acc);
     }
     total.settle(model);

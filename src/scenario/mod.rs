@@ -6,6 +6,7 @@ mod error;
 mod generate;
 mod notes;
 pub(crate) mod raw;
+mod read;
 mod set;
 pub mod units;
 
@@ -15,6 +16,7 @@ pub(crate) use error::did_you_mean;
 pub use error::{ScenarioError, ScenarioErrorKind};
 pub use generate::{generate, Shape};
 pub use notes::{notes, Assumed, Notes};
+pub(crate) use read::read;
 pub use set::Set;
 
 use crate::error::Error;

@@ -2,6 +2,8 @@
 //! below 1024, then 512 buckets per power of two (relative bucket width ≤ 0.2 %). Counts
 //! are integers, so merging is exact, and the same in any order.
 
+use super::buckets::Buckets;
+
 /// Values below this are counted exactly.
 const EXACT: u64 = 1024;
 const HALF: u64 = EXACT / 2;
@@ -29,13 +31,13 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
 }
 
 /// Counts of values in log-linear buckets, stored sparsely: only the buckets that hold a
-/// value, sorted, so a histogram costs memory for the distinct buckets it saw (16 bytes
-/// each), not for the whole scale. A run adds to a bucket by binary search; a new bucket
-/// is inserted in place.
+/// value, sorted, so a histogram costs memory for the distinct buckets it saw (4 bytes
+/// each, see [`Buckets`]), not for the whole scale. A run adds to a bucket by binary
+/// search; a new bucket is inserted in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     /// (bucket, count), by bucket; every count above zero.
-    counts: Vec<(u32, u64)>,
+    counts: Buckets,
     total: u64,
     min: u64,
     max: u64,
@@ -52,24 +54,16 @@ impl Histogram {
         if n == 0 {
             return;
         }
-        self.add_to_bucket(index(v), n);
+        // Bucket indices are at most 28,671: they fit in 16 bits.
+        self.counts.add(index(v), n);
         self.min = if self.total == 0 { v } else { self.min.min(v) };
         self.max = self.max.max(v);
         self.total += n;
     }
 
-    fn add_to_bucket(&mut self, i: usize, n: u64) {
-        // Bucket indices stay below 1024 + 54 · 512: they fit in a u32.
-        let i = i as u32;
-        match self.counts.binary_search_by_key(&i, |&(b, _)| b) {
-            Ok(at) => self.counts[at].1 += n,
-            Err(at) => self.counts.insert(at, (i, n)),
-        }
-    }
-
     /// (bucket, count) of the buckets holding values, in order.
     fn buckets(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.counts.iter().map(|&(b, n)| (b as usize, n))
+        self.counts.iter()
     }
 
     /// Adds all of `other`'s counts.
@@ -77,29 +71,7 @@ impl Histogram {
         if other.total == 0 {
             return;
         }
-        if self.total == 0 {
-            self.counts.clone_from(&other.counts);
-        } else {
-            // Both sorted: one pass.
-            let (mine, theirs) = (std::mem::take(&mut self.counts), &other.counts);
-            let mut merged = Vec::with_capacity(mine.len() + theirs.len());
-            let (mut i, mut j) = (0, 0);
-            while i < mine.len() || j < theirs.len() {
-                let a = mine.get(i).map_or(u32::MAX, |x| x.0);
-                let b = theirs.get(j).map_or(u32::MAX, |x| x.0);
-                let (bucket, mut n) = (a.min(b), 0);
-                if a == bucket {
-                    n += mine[i].1;
-                    i += 1;
-                }
-                if b == bucket {
-                    n += theirs[j].1;
-                    j += 1;
-                }
-                merged.push((bucket, n));
-            }
-            self.counts = merged;
-        }
+        self.counts.merge(&other.counts);
         self.min = if self.total == 0 {
             other.min
         } else {
@@ -122,7 +94,7 @@ impl Histogram {
     /// How many zeros were counted.
     pub fn zeros(&self) -> u64 {
         match self.counts.first() {
-            Some(&(0, n)) => n,
+            Some((0, n)) => n,
             _ => 0,
         }
     }

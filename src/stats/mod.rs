@@ -2,6 +2,7 @@
 //! sums, so memory does not grow with the number of runs and merging partial results (from
 //! threads today, from machines later) is exact and order-independent.
 
+mod buckets;
 mod examples;
 mod histogram;
 pub(crate) mod interval;

@@ -1,7 +1,7 @@
 //! Checks of the `[command]` table: the intended command, its typo model, the input as
 //! typed on the day, and the tool's safeguards.
 
-use toml::{Spanned, Value};
+use toml::Value;
 
 use super::{describe, Checker, Result};
 use crate::model::{Node, NodeId, NodeKind};

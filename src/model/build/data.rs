@@ -1,11 +1,11 @@
 //! `[subsystems.X.data]` (what a destructive removal loses) and durations that may be
 //! written either as a string or as a distribution.
 
-use toml::{Spanned, Value};
+use toml::Value;
 
 use super::{describe, Checker, Result};
 use crate::model::{Data, Delay};
-use crate::scenario::raw::{RawData, RawDuration};
+use crate::scenario::raw::{RawData, RawDuration, Spanned};
 use crate::scenario::units::{self, DURATION_FORMAT};
 
 impl Checker<'_> {

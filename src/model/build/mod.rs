@@ -7,7 +7,7 @@ mod messages;
 
 use std::ops::Range;
 
-use toml::{Spanned, Value};
+use toml::Value;
 
 use self::messages::{key_before, plain_serde_message, with_hint};
 use super::graph::{DependencyGraph, EdgeKind};
@@ -29,7 +29,7 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Parses and checks a scenario; `origin` names it in errors.
 pub(crate) fn build(origin: &str, text: &str) -> Result<Model> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+    let raw: RawScenario = crate::scenario::read(text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         let key = key_before(text, at);
         let mut message = plain_serde_message(e.message().trim());
