@@ -10,14 +10,24 @@ use crate::planning::{Target, Vary};
 use crate::scenario::{Set, DEFAULT};
 
 /// Replays typo-sized removal events through a model of infrastructure subsystems and
-/// estimates downtime and cascade depth. With no command, runs the Monte Carlo on the
-/// built-in s3-2017 scenario.
+/// estimates downtime and cascade depth. With no command, runs the Monte Carlo (`run`,
+/// whose options it takes) on the built-in s3-2017 scenario.
 #[derive(Debug, Parser)]
-#[command(name = "blastradius", version, about, long_about = None)]
+#[command(
+    name = "blastradius",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// With no command: `run`'s arguments (`blastradius --runs 10000`).
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// The subcommands.
@@ -446,27 +456,6 @@ impl Forced {
             guard_works: works,
             limit_works: works,
             matched: None,
-        }
-    }
-}
-
-impl Default for RunArgs {
-    fn default() -> Self {
-        RunArgs {
-            scenario: DEFAULT.into(),
-            sets: Vec::new(),
-            method: Method::Strata,
-            runs: None,
-            precision: None,
-            max_time: None,
-            max_errors: crate::sampling::MAX_ERRORS,
-            seed: 1,
-            threads: None,
-            csv: None,
-            json: None,
-            quiet: false,
-            shard: None,
-            partial: None,
         }
     }
 }

@@ -51,12 +51,21 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             return e.exit_code();
         }
     };
-    match dispatch(cli.command.unwrap_or(Command::Run(RunArgs::default()))) {
+    match dispatch(cli.command.unwrap_or(Command::Run(cli.run))) {
         Ok(()) => 0,
         // A closed pipe (`blastradius … | head`) is the reader's choice, not an error.
         Err(Error::Write { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             note!("error: {e}");
+            if let Error::UnknownScenario { name, .. } = &e {
+                // `blastradius rn` reads as a scenario named "rn": say which command it
+                // looks like.
+                let cli = <Cli as clap::CommandFactory>::command();
+                let commands: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+                if let Some(c) = crate::scenario::did_you_mean(name, commands) {
+                    note!("hint: did you mean the command `blastradius {c}`?");
+                }
+            }
             e.exit_code()
         }
     }
