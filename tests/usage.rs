@@ -43,3 +43,18 @@ fn run_options_do_not_leak_into_other_commands() {
         "{err}"
     );
 }
+
+#[test]
+fn every_shipped_scenario_s_plain_summary_fits_100_columns() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    for entry in std::fs::read_dir(dir).expect("scenarios/") {
+        let path = entry.expect("an entry").path();
+        let spec = path.to_str().expect("utf-8");
+        let out = blastradius(&["run", spec, "--method", "plain", "--runs", "20000", "-q"]);
+        assert!(out.status.success(), "{spec}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{spec}: {line}");
+        }
+    }
+}

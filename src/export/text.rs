@@ -32,20 +32,36 @@ pub fn bytes(b: f64) -> String {
 /// `1.23%` with enough digits for small probabilities.
 pub fn percent(p: f64) -> String {
     let pct = p * 100.0;
-    if pct == 0.0 || pct >= 1.0 {
+    if pct == 0.0 {
+        "0%".into()
+    } else if pct >= 1.0 {
         format!("{pct:.2}%")
     } else {
-        format!("{pct:.2e}%")
+        // Three significant digits: 0.424%, 0.00384%.
+        let decimals = (2.0 - pct.log10().floor()).clamp(0.0, 12.0) as usize;
+        format!("{pct:.decimals$}%")
     }
 }
 
+/// A count of runs and its Wilson interval, in the one style of
+/// [`super::strata::probability`].
 fn proportion(p: &Proportion) -> String {
-    format!(
-        "{} [{}, {}]",
-        percent(p.estimate),
-        percent(p.ci95[0]),
-        percent(p.ci95[1])
-    )
+    super::strata::probability(&crate::report::Interval {
+        estimate: p.estimate,
+        ci95: p.ci95,
+    })
+}
+
+/// A mean of a count (servers, levels): whole when it is, else with the digits that show
+/// it (`10.13`, `8.50e-3`).
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if v.abs() < 0.01 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// `show(v)`, or `> show(v)` when `name` is only a lower bound in `d` (censored runs).
@@ -58,7 +74,9 @@ fn bounded(d: &Distribution, name: &str, v: f64, show: &impl Fn(f64) -> String) 
     }
 }
 
-fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
+/// A distribution on two lines, the second indented by `indent`: its mean with the mean's
+/// interval, then its quantiles and maximum.
+fn dist_line(d: &Distribution, indent: usize, show: impl Fn(f64) -> String) -> String {
     match (d.mean, d.mean_ci95, d.p50, d.p90, d.p99, d.max) {
         (Some(mean), ci, Some(p50), Some(p90), Some(p99), Some(max)) => {
             // A mean that is a lower bound has no interval worth showing.
@@ -67,8 +85,9 @@ fn dist_line(d: &Distribution, show: impl Fn(f64) -> String) -> String {
                 _ => String::new(),
             };
             format!(
-                "mean {}{ci}, p50 {}, p90 {}, p99 {}, max {}",
+                "mean {}{ci}\n{:indent$}p50 {}, p90 {}, p99 {}, max {}",
                 bounded(d, "mean", mean, &show),
+                "",
                 bounded(d, "p50", p50, &show),
                 bounded(d, "p90", p90, &show),
                 bounded(d, "p99", p99, &show),
@@ -104,34 +123,42 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
     let what = format!("{} runs, seed {}, {status}", r.runs, r.seed);
     heading(w, &r.scenario, &r.origin, &what)?;
     writeln!(w)?;
+    // Labels take 17 columns; what follows them, at most 83.
+    const IN: usize = 17;
     writeln!(
         w,
-        "outage probability   {}   ({} of {} runs; 95% Wilson interval)",
+        "outage           {}   ({} of {} runs)",
         proportion(&r.outage_probability),
         r.outage_probability.count,
         r.runs
     )?;
     writeln!(
         w,
-        "recovery time        {}   (over {} runs with something down)",
-        dist_line(&r.recovery_s, duration),
-        r.recovery_s.runs
+        "recovery time    {}",
+        dist_line(&r.recovery_s, IN, duration)
+    )?;
+    writeln!(
+        w,
+        "{:IN$}(over the {} runs with something down)",
+        "", r.recovery_s.runs
     )?;
     if r.unrecovered_runs > 0 {
         let share = r.unrecovered_runs as f64 / r.recovery_s.runs.max(1) as f64;
         writeln!(
             w,
-            "not recovered        {} runs ({}) still down at the horizon ({}): their times are lower bounds (>, ≥)",
+            "not recovered    {} runs ({}) still down at the horizon ({}):",
             r.unrecovered_runs,
             percent(share),
             duration(r.horizon_s)
         )?;
+        writeln!(w, "{:IN$}their times are lower bounds (>, ≥)", "")?;
         if share > 0.01 {
             writeln!(
                 w,
-                "warning: more than 1% of the runs with something down outlast the horizon of {}; \
-                 a longer `horizon` in [scenario] would show how long they take",
-                duration(r.horizon_s)
+                "warning: more than 1% of the runs with something down outlast the horizon of {};\n\
+                 {:IN$}a longer `horizon` in [scenario] would show how long they take",
+                duration(r.horizon_s),
+                ""
             )?;
         }
     }
@@ -143,52 +170,63 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         .collect();
     writeln!(
         w,
-        "cascade depth        mean {:.4}, max {}   (runs by depth: {})",
-        r.cascade_depth.mean,
+        "cascade depth    mean {}, max {}; runs by depth {}",
+        number(r.cascade_depth.mean),
         r.cascade_depth.max,
         hist.join(", ")
     )?;
     writeln!(
         w,
-        "servers removed      {}",
-        dist_line(&r.servers_removed, |v| format!("{v:.0}"))
+        "servers removed  {}",
+        dist_line(&r.servers_removed, IN, number)
     )?;
     if let (Some(p), Some(d)) = (&r.data_loss_probability, &r.data_loss_given_loss_s) {
         writeln!(
             w,
-            "data lost            {}   ({} of {} runs: a removal destroyed a subsystem's data)",
+            "data lost        {}   ({} of {} runs: a removal destroyed data)",
             proportion(p),
             p.count,
             r.runs
         )?;
         if d.runs > 0 {
+            writeln!(w, "writes lost      {}", dist_line(d, IN, duration))?;
             writeln!(
                 w,
-                "writes lost          {}   (when data is lost)",
-                dist_line(d, duration)
+                "{:IN$}(the window before the command, when data is lost)",
+                ""
             )?;
         }
     }
     if r.outage_probability.count > 0 {
         writeln!(
             w,
-            "blast radius         {}   (largest share of a service's traffic lost)",
-            dist_line(&r.blast_radius, percent)
+            "blast radius     {}",
+            dist_line(&r.blast_radius, IN, percent)
+        )?;
+        writeln!(
+            w,
+            "{:IN$}(the largest share of a service's traffic lost)",
+            ""
         )?;
     }
     let sg = &r.safeguards;
     if sg.declined + sg.refused + sg.clipped + sg.aborted + sg.failed > 0 {
         writeln!(
             w,
-            "safeguards           on wrong commands: declined at the prompt {}, refused by the guard {}, clipped {}, aborted {}; did not work {} (runs)",
-            sg.declined, sg.refused, sg.clipped, sg.aborted, sg.failed
+            "safeguards       in runs with a wrong command: declined at the prompt {}, refused by the",
+            sg.declined
+        )?;
+        writeln!(
+            w,
+            "{:IN$}guard {}, clipped {}, aborted {}; did not work {}",
+            "", sg.refused, sg.clipped, sg.aborted, sg.failed
         )?;
     }
     let customers = r.nodes.values().filter(|n| n.kind == "customer").count() as u64;
     if customers > 0 {
         writeln!(
             w,
-            "customer outage      {}   ({} of {} runs)",
+            "customer outage  {}   ({} of {} runs)",
             proportion(&r.customer_outage_probability),
             r.customer_outage_probability.count,
             r.runs
@@ -198,8 +236,8 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
     let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
     writeln!(
         w,
-        "{:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}  {:>12}",
-        "node", "kind", "P(unavailable) [95% CI]", "mean down", "p99 down", "max down", "mean lost"
+        "{:width$}  {:28}  {:>11}  {:>11}  {:>11}",
+        "node", "P(unavailable) [95%]", "mean down", "max down", "mean lost"
     )?;
     // The provider's nodes first, then what its customers saw.
     let provider = r.nodes.iter().filter(|(_, n)| n.kind != "customer");
@@ -212,11 +250,9 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         let lost = &n.lost_service_s;
         writeln!(
             w,
-            "{name:width$}  {:9}  {:34}  {:>12}  {:>12}  {:>12}  {:>12}",
-            n.kind,
+            "{name:width$}  {:28}  {:>11}  {:>11}  {:>11}",
             proportion(&n.unavailable_probability),
             show(d, "mean", d.mean),
-            show(d, "p99", d.p99),
             show(d, "max", d.max),
             show(lost, "mean", lost.mean)
         )?;
@@ -275,12 +311,12 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
     writeln!(
         w,
         "commands per period    {}",
-        dist_line(&r.commands, |v| format!("{v:.0}"))
+        dist_line(&r.commands, 23, number)
     )?;
     writeln!(
         w,
         "outages per period     {}",
-        dist_line(&r.outages_per_period, |v| format!("{v:.2}"))
+        dist_line(&r.outages_per_period, 23, number)
     )?;
     writeln!(
         w,
