@@ -358,9 +358,17 @@ fn no_arguments_runs_the_default_scenario() {
 fn check_prints_the_graph_and_scenarios_lists_builtins() {
     let out = ok(&blastradius(&["check", "scenarios/s3-2017.toml"]));
     assert!(
-        out.starts_with("scenarios/s3-2017.toml: ok. 3 subsystems, 10 services, 1 standbys"),
+        out.starts_with("scenarios/s3-2017.toml: ok. 3 subsystems, 10 services, 1 standby;"),
         "{out}"
     );
+    assert!(out.contains("deepest possible cascade 4 levels"), "{out}");
+    // Levels from 1 in order, and the deepest shown is the deepest possible.
+    let levels: Vec<u32> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("[level ")?.split(']').next()?.parse().ok())
+        .collect();
+    assert!(levels.windows(2).all(|w| w[0] <= w[1]), "{levels:?}");
+    assert_eq!((levels[0], levels.last().copied()), (1, Some(4)));
     assert!(out.contains("placement (subsystem)"));
     assert!(out.contains("restarts after: index"));
     let list = ok(&blastradius(&["scenarios"]));

@@ -6,12 +6,15 @@ use super::text::bytes;
 use crate::model::{Model, NodeId, NodeKind};
 
 /// Writes what `blastradius check` prints: counts, then every node in dependency order
-/// with its level, parameters and dependencies, then the command and its typo model.
+/// by level with its parameters and dependencies, then the command and its typo model.
 pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
-    let count = |kind: &str| m.nodes.iter().filter(|n| n.kind.label() == kind).count();
+    let count = |kind: &str| {
+        let n = m.nodes.iter().filter(|n| n.kind.label() == kind).count();
+        format!("{n} {kind}{}", if n == 1 { "" } else { "s" })
+    };
     writeln!(
         w,
-        "{}: ok. {} subsystems, {} services, {} standbys; horizon {}; deepest possible cascade {}",
+        "{}: ok. {}, {}, {}; horizon {}; deepest possible cascade {} levels",
         m.origin,
         count("subsystem"),
         count("service"),
@@ -26,7 +29,10 @@ pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    for &id in m.graph.order() {
+    // By level (the level a cascade reaches it at, from 1), each level in dependency order.
+    let mut order = m.graph.order().to_vec();
+    order.sort_by_key(|&id| m.graph.level(id));
+    for id in order {
         let n = m.node(id);
         let detail = match &n.kind {
             NodeKind::Subsystem(s) => {
@@ -68,13 +74,13 @@ pub fn write<W: Write + ?Sized>(w: &mut W, m: &Model) -> io::Result<()> {
             }
             NodeKind::Standby { activation } => format!("ready {activation} after first needed"),
         };
-        writeln!(
-            w,
+        let line = format!(
             "[level {}] {} ({}) {detail}",
-            m.graph.level(id),
+            m.graph.level(id) + 1,
             n.name,
             n.kind.label()
-        )?;
+        );
+        writeln!(w, "{}", line.trim_end())?;
         for (label, ids) in [
             ("needs", &n.needs),
             ("needs any of", &n.needs_any),
