@@ -80,6 +80,7 @@ pub fn write(w: &mut dyn Write, page: &Page) -> io::Result<()> {
     if let Some(compare) = page.compare {
         results::compare(&mut html, compare)?;
     }
+    assumptions(&mut html, page);
     method(&mut html);
     html.push_str("</body>\n</html>\n");
     w.write_all(html.as_bytes())
@@ -154,37 +155,39 @@ fn card(html: &mut String, what: &str, value: &str, detail: &str) {
 
 fn scenario(html: &mut String, page: &Page) {
     let notes = page.notes;
-    if notes.preface.is_empty() && notes.assumed.is_empty() {
+    if notes.preface.is_empty() {
         return;
     }
-    html.push_str("<section>\n<h2>The scenario</h2>\n");
-    if !notes.preface.is_empty() {
-        let _ = write!(
+    let _ = write!(
+        html,
+        "<section>\n<h2>The scenario</h2>\n<p class=\"note\">From the scenario file's opening \
+         comment (its assumptions are listed at the end):</p>\n<pre>{}</pre>\n</section>\n",
+        escape(&notes.preface.join("\n"))
+    );
+}
+
+fn assumptions(html: &mut String, page: &Page) {
+    let assumed = &page.notes.assumed;
+    if assumed.is_empty() {
+        return;
+    }
+    let _ = write!(
+        html,
+        "<section>\n<h2>What the scenario assumes</h2>\n<p>{} values are marked \
+         <code>ASSUMED</code> in the file: they are not public and were chosen, not measured.\
+         </p>\n<table>\n<tr><th>key</th><th>value</th><th>comment</th></tr>\n",
+        assumed.len()
+    );
+    for a in assumed {
+        let _ = writeln!(
             html,
-            "<p class=\"note\">From the scenario file's opening comment:</p>\n<pre>{}</pre>\n",
-            escape(&notes.preface.join("\n"))
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&a.key),
+            escape(&a.value),
+            escape(&a.comment)
         );
     }
-    if !notes.assumed.is_empty() {
-        let _ = write!(
-            html,
-            "<p>{} values are marked <code>ASSUMED</code> in the file: they are not public and \
-             were chosen, not measured.</p>\n<table>\n<tr><th>key</th><th>value</th>\
-             <th>comment</th></tr>\n",
-            notes.assumed.len()
-        );
-        for a in &notes.assumed {
-            let _ = writeln!(
-                html,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                escape(&a.key),
-                escape(&a.value),
-                escape(&a.comment)
-            );
-        }
-        html.push_str("</table>\n");
-    }
-    html.push_str("</section>\n");
+    html.push_str("</table>\n</section>\n");
 }
 
 fn graph_section(html: &mut String, page: &Page) {
