@@ -76,3 +76,21 @@ fn s3_2017_by_strata() {
 fn s3_2017_replay_timeline() {
     golden("s3-2017-replay.txt", &blastradius(&["replay", "s3-2017"]));
 }
+
+/// Every built-in's default summary (by strata) and its replay, where it has an input as
+/// typed: what a new user sees first, held to its bytes (and by tests/cli.rs and
+/// tests/usage.rs to 100 columns).
+#[test]
+fn every_builtin_summary_and_replay() {
+    for b in blastradius::scenario::BUILTINS {
+        let summary = blastradius(&["run", b.name, "--runs", "5000", "--quiet"]);
+        golden(&format!("summary-{}.txt", b.name), &summary);
+        let model = blastradius::scenario::load(b.name).expect("a built-in");
+        if model.command.as_typed.is_some() {
+            golden(
+                &format!("replay-{}.txt", b.name),
+                &blastradius(&["replay", b.name]),
+            );
+        }
+    }
+}

@@ -271,7 +271,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
 fn write_causes<W: Write + ?Sized>(w: &mut W, causes: &[Cause]) -> io::Result<()> {
     let typed = causes
         .iter()
-        .map(|c| c.typed.len())
+        .map(|c| c.typed.len().max(2))
         .max()
         .unwrap_or(0)
         .max(5);
@@ -290,7 +290,7 @@ fn write_causes<W: Write + ?Sized>(w: &mut W, causes: &[Cause]) -> io::Result<()
         writeln!(
             w,
             "  {:typed$}  {:sel$}  {:>9.2e}  {:>5.1}%  {}",
-            c.typed,
+            if c.typed.is_empty() { "\"\"" } else { &c.typed },
             c.selector,
             c.probability,
             c.share * 100.0,

@@ -149,7 +149,11 @@ fn causes(html: &mut String, r: &StrataReport) {
                 html,
                 "<tr><td>{who}</td><td><code>{}</code></td><td>{}</td><td>{}</td>\
                  <td class=\"num\">{:.3e}</td><td class=\"num\">{:.1}%</td></tr>",
-                escape(&c.typed),
+                if c.typed.is_empty() {
+                    "\"\"".into()
+                } else {
+                    escape(&c.typed)
+                },
                 escape(&c.selector),
                 escape(&c.safeguards),
                 c.probability,
