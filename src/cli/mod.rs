@@ -123,7 +123,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         None => None,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs(), args.quiet);
+    let bar = progress_bar(args.runs(), "runs", args.quiet);
     let started = Instant::now();
     let mut sink = |run: u64, outcome: &Outcome| match csv.as_mut() {
         Some(csv) => csv.row(run, outcome),
@@ -237,7 +237,7 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
         threads,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.periods, args.quiet);
+    let bar = progress_bar(args.periods, "periods", args.quiet);
     let started = Instant::now();
     let tally = operations::run(
         &model,
@@ -268,15 +268,37 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
     Ok(())
 }
 
-fn progress_bar(runs: u64, quiet: bool) -> ProgressBar {
+/// A progress bar of `total` `unit`s (runs, periods) on stderr, when it is a terminal.
+fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
     if quiet || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(runs);
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::new(total);
+    let template = format!("{{bar:40}} {{human_pos}}/{{human_len}} {unit}  {{rate}}  ETA {{eta}}");
+    let style = ProgressStyle::with_template(&template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        // Whole units a second with thousands apart: `5,123,456/s`, not `5123456.0654/s`.
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", thousands(state.per_sec() as u64));
+            },
+        );
     bar.set_style(style);
     bar
+}
+
+/// `n` with a comma every three digits.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn replay(args: &ReplayArgs, out: &mut dyn Write) -> Result<(), Error> {

@@ -30,7 +30,7 @@ pub(super) fn run_strata(
         max_errors: args.max_errors,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs(), args.quiet);
+    let bar = progress_bar(args.runs(), "runs", args.quiet);
     let started = Instant::now();
     let mut progress = |done, planned| {
         bar.set_length(planned);
@@ -182,7 +182,7 @@ pub(super) fn estimating<T>(
     work: impl FnOnce(&mut dyn FnMut(u64, u64), &AtomicBool) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, args.quiet);
+    let bar = progress_bar(args.runs, "runs", args.quiet);
     let started = Instant::now();
     let result = work(
         &mut |done, planned| {

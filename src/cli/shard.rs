@@ -50,7 +50,7 @@ pub fn run(args: &RunArgs, shard: Shard, path: &Path, out: &mut dyn Write) -> Re
     };
     let range = partial::shard_range(plan.runs, shard.index, shard.count);
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(range.end - range.start, args.quiet);
+    let bar = progress_bar(range.end - range.start, "runs", args.quiet);
     let started = Instant::now();
     let acc = montecarlo::run_range(
         &model,

@@ -562,16 +562,19 @@ impl Replay<'_> {
         if matches!(node.kind, NodeKind::Standby { .. }) && to == Health::Up {
             return "ready".into();
         }
-        let deps: Vec<&str> = node
-            .needs
-            .iter()
-            .chain(&node.needs_any)
-            .map(|d| m.node(*d).name.as_str())
-            .collect();
-        let because = if deps.is_empty() {
-            String::new()
-        } else {
-            format!(" (needs {})", deps.join(", "))
+        let names = |ids: &[NodeId]| -> String {
+            let names: Vec<&str> = ids.iter().map(|d| m.node(*d).name.as_str()).collect();
+            names.join(", ")
+        };
+        let because = match (node.needs.is_empty(), node.needs_any.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => format!(" (needs {})", names(&node.needs)),
+            (true, false) => format!(" (needs any of {})", names(&node.needs_any)),
+            (false, false) => format!(
+                " (needs {}; any of {})",
+                names(&node.needs),
+                names(&node.needs_any)
+            ),
         };
         let share = if served > 0 && served < FULL {
             let percent = f64::from(served) / f64::from(FULL) * 100.0;

@@ -89,9 +89,12 @@ pub fn gantt(rows: &[Row], names: &[String], span_ms: u64, clock: &Clock) -> io:
             format!("{}{day}", &text[..5])
         };
         let name = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) => {
-                names.get((n - 1 - i) as usize).cloned().unwrap_or_default()
-            }
+            // Rows from the top; plotters also asks about the segment past the last.
+            SegmentValue::CenterOf(i) => n
+                .checked_sub(i + 1)
+                .and_then(|r| names.get(r as usize))
+                .cloned()
+                .unwrap_or_default(),
             _ => String::new(),
         };
         chart
@@ -316,8 +319,9 @@ pub fn probabilities(items: &[(String, f64, [f64; 2])], what: &str) -> io::Resul
             .build_cartesian_2d((floor..1f64).log_scale(), (0..n).into_segmented())
             .map_err(fail)?;
         let name = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(i) => items
-                .get((n - 1 - i) as usize)
+            SegmentValue::CenterOf(i) => n
+                .checked_sub(i + 1)
+                .and_then(|r| items.get(r as usize))
                 .map(|i| i.0.clone())
                 .unwrap_or_default(),
             _ => String::new(),
