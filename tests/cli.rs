@@ -331,7 +331,9 @@ fn csv_has_a_row_per_run_and_a_column_per_node() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "run,typed_count,selector,outage,servers_removed,cascade_depth,recovery_s,horizon_hit,blast_radius,customer_outage,safeguards,downtime_s.a,downtime_s.b,downtime_s.series,downtime_s.parallel"
+        "run,typed_count,selector,outage,servers_removed,cascade_depth,recovery_s,horizon_hit,blast_radius,customer_outage,safeguards,downtime_s.a,downtime_s.b,downtime_s.series,downtime_s.parallel,\
+         servers_back_50_s.a,servers_back_90_s.a,servers_back_100_s.a,\
+         servers_back_50_s.b,servers_back_90_s.b,servers_back_100_s.b"
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 100);
