@@ -626,7 +626,7 @@ fn command_line_misuse_exits_2() {
         ),
         (
             &["run", "nosuch"],
-            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014, gitlab-2017)\n",
+            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014, gitlab-2017, kinesis-2020)\n",
         ),
         (
             &["run", "--runs", "0"],
