@@ -1,12 +1,14 @@
 //! The summary of a Monte Carlo batch as a stable wire type: what the JSON holds and what
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
+mod capacity;
 mod compare;
 mod data_loss;
 pub mod distribution;
 mod replayable;
 mod strata;
 
+pub use capacity::{PlainShareBack, StrataShareBack};
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
 pub use data_loss::StrataDataLoss;
 pub use replayable::{RunToReplay, RunsToReplay};
@@ -71,6 +73,11 @@ pub struct Report {
     /// The same over the runs that lost data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_loss_given_loss_s: Option<Distribution>,
+    /// Per subsystem that lost servers in some run and per share of its servers (`"50%"`,
+    /// `"90%"`, `"100%"`) it fell below in some run: the share of runs in which it did
+    /// and, over those runs, when the share was back; absent when none did.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub servers_back: IndexMap<String, IndexMap<&'static str, PlainShareBack>>,
 }
 
 /// An estimated probability with its 95 % Wilson interval.
@@ -292,6 +299,7 @@ impl Report {
             data_loss_given_loss_s: model
                 .has_data()
                 .then(|| Distribution::new(&acc.data_loss, 1e-3)),
+            servers_back: capacity::plain(model, acc),
         }
     }
 }

@@ -331,7 +331,9 @@ fn csv_has_a_row_per_run_and_a_column_per_node() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "run,typed_count,selector,outage,servers_removed,cascade_depth,recovery_s,horizon_hit,blast_radius,customer_outage,safeguards,downtime_s.a,downtime_s.b,downtime_s.series,downtime_s.parallel"
+        "run,typed_count,selector,outage,servers_removed,cascade_depth,recovery_s,horizon_hit,blast_radius,customer_outage,safeguards,downtime_s.a,downtime_s.b,downtime_s.series,downtime_s.parallel,\
+         servers_back_50_s.a,servers_back_90_s.a,servers_back_100_s.a,\
+         servers_back_50_s.b,servers_back_90_s.b,servers_back_100_s.b"
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 100);
@@ -632,7 +634,7 @@ fn command_line_misuse_exits_2() {
         ),
         (
             &["run", "nosuch"],
-            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014, gitlab-2017)\n",
+            "error: no scenario file or built-in scenario named \"nosuch\" (built-ins: s3-2017, s3-2017-guarded, s3-cells, multi-region, s3-operations, joyent-2014, gitlab-2017, kinesis-2020)\n",
         ),
         (
             &["run", "--runs", "0"],

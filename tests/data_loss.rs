@@ -151,7 +151,7 @@ fn the_summaries_report_the_window_and_its_interval() {
     assert!(lo < 1800.0 && 1800.0 < hi, "[{lo}, {hi}]");
     let csv = std::fs::read_to_string(dir.path().join("p.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(header.last(), Some(&"data_loss_s"));
+    assert!(header.contains(&"data_loss_s"), "{header:?}");
     let replay = blastradius(dir.path(), &["replay", "db.toml", "--input", "1"]);
     assert!(
         replay.contains("every server out of service: data written in the last ")

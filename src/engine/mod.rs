@@ -6,6 +6,7 @@
 //! draws its own input: the Monte Carlo layer gives it a random stream, the replay gives it
 //! the pinned input.
 
+pub mod capacity;
 mod data;
 mod pace;
 mod queue;

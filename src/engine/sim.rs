@@ -6,6 +6,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Hypergeometric};
 
+use super::capacity::CapacityBack;
 use super::data::Losses;
 use super::restart::{Restarts, Window};
 use super::sparse::Sparse;
@@ -48,6 +49,9 @@ pub struct NodeOutcome {
     /// Still losing traffic when the run stopped at the horizon: `lost_service` is then a
     /// lower bound.
     pub still_losing: bool,
+    /// For a subsystem: whether it lost servers, and when 50 %, 90 % and 100 % of them
+    /// were back in service for good.
+    pub capacity: CapacityBack,
 }
 
 impl NodeOutcome {
@@ -137,6 +141,8 @@ struct NodeState {
     /// Until when lost traffic has been added to `backlog`.
     backlog_at: SimTime,
     draining: Option<SimTime>,
+    /// A subsystem's servers in service, in all its cells.
+    in_service: u64,
     /// The customer's current alternative, as an index into `needs_any`.
     active: usize,
     failing_over: bool,
@@ -184,6 +190,10 @@ impl<'m> Simulation<'m> {
                     NodeKind::Standby { .. } => (Health::Down, 0, StandbyState::Idle),
                     _ => (Health::Up, FULL, StandbyState::Ready),
                 };
+                let in_service = match &node.kind {
+                    NodeKind::Subsystem(s) => s.servers,
+                    _ => 0,
+                };
                 NodeState {
                     health,
                     served,
@@ -195,6 +205,7 @@ impl<'m> Simulation<'m> {
                     backlog: 0,
                     backlog_at: SimTime::ZERO,
                     draining: None,
+                    in_service,
                     active: 0,
                     failing_over: false,
                     stranded: false,
@@ -398,7 +409,8 @@ impl<'m> Simulation<'m> {
     ) {
         let c = &mut self.cells[node.0][cell];
         let from = std::mem::replace(&mut c.phase, to);
-        c.capacity = capacity;
+        let before = std::mem::replace(&mut c.capacity, capacity);
+        self.count_in_service(now, node, before, capacity);
         self.dirty |= from.health() != to.health();
         self.sparse.mark(self.model, node);
         let cell = (self.cells[node.0].len() > 1).then_some(cell as u32);
@@ -413,6 +425,17 @@ impl<'m> Simulation<'m> {
                 removed,
             },
         );
+    }
+
+    /// A cell of subsystem `node` went from `before` to `after` servers in service.
+    fn count_in_service(&mut self, now: SimTime, node: NodeId, before: u64, after: u64) {
+        let Some(sub) = self.subsystem(node) else {
+            return;
+        };
+        let st = &mut self.state[node.0];
+        st.in_service = st.in_service - before + after;
+        let out = &mut self.outcome.nodes[node.0].capacity;
+        out.changed(st.in_service, sub.servers, now);
     }
 
     fn handle<R: Rng + ?Sized, O: Observer>(
@@ -485,6 +508,7 @@ impl<'m> Simulation<'m> {
                     // minimum), so only its capacity changes until the last is back.
                     c.capacity += 1;
                     let capacity = c.capacity;
+                    self.count_in_service(now, node, capacity - 1, capacity);
                     self.sparse.touch(node);
                     if capacity >= sub.cells[i].servers {
                         self.set_phase(now, (node, i), Phase::Recovered, capacity, 0, obs);

@@ -10,11 +10,15 @@ use crate::time::SimDuration;
 
 /// Writes the per-run table: run, typed count, selector, outage, servers removed, cascade
 /// depth, recovery (empty when nothing failed or it was not back by the horizon), whether the
-/// horizon was hit, then `downtime_s.NODE` per subsystem and service, and for a scenario
-/// with `data` the writes lost in seconds (`data_loss_s`, 0 when none).
+/// horizon was hit, then `downtime_s.NODE` per subsystem and service, for a scenario
+/// with `data` the writes lost in seconds (`data_loss_s`, 0 when none), and per subsystem
+/// when 50 %, 90 % and 100 % of its servers were back (`servers_back_50_s.NODE`,
+/// `servers_back_90_s.NODE`, `servers_back_100_s.NODE`: empty when it lost no servers,
+/// 0 for a share it never fell below, `inf` for one not back when the run ended).
 pub struct RunsCsv<'m, W: Write> {
     model: &'m Model,
     nodes: Vec<NodeId>,
+    subsystems: Vec<NodeId>,
     out: csv::Writer<W>,
     buf: String,
 }
@@ -56,10 +60,21 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         if model.has_data() {
             header.push("data_loss_s".into());
         }
+        let subsystems: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|&id| matches!(model.node(id).kind, crate::model::NodeKind::Subsystem(_)))
+            .collect();
+        for &id in &subsystems {
+            for share in [50, 90, 100] {
+                header.push(format!("servers_back_{share}_s.{}", model.node(id).name));
+            }
+        }
         out.write_record(&header)?;
         Ok(RunsCsv {
             model,
             nodes,
+            subsystems,
             out,
             buf: String::new(),
         })
@@ -115,6 +130,16 @@ impl<'m, W: Write> RunsCsv<'m, W> {
             let lost = o.data_loss.unwrap_or(SimDuration::ZERO);
             out.write_field(secs(&mut self.buf, lost))?;
         }
+        for id in &self.subsystems {
+            let c = o.nodes[id.0].capacity;
+            for back in c.back {
+                match back {
+                    _ if !c.lost => out.write_field("")?,
+                    Some(t) => out.write_field(secs(&mut self.buf, t.since_start()))?,
+                    None => out.write_field("inf")?,
+                }
+            }
+        }
         out.write_record(None::<&[u8]>)?;
         Ok(())
     }
@@ -131,7 +156,8 @@ impl<'m, W: Write> RunsCsv<'m, W> {
 /// which it became unavailable (`unavailable_runs.NODE`) and its mean downtime in seconds
 /// over the stratum's runs (`mean_downtime_s.NODE`); for a scenario with `data`, then the
 /// runs that lost data (`data_loss_runs`) and the mean writes lost over the stratum's runs
-/// (`mean_data_loss_s`).
+/// (`mean_data_loss_s`); then per subsystem the runs in which it lost servers
+/// (`lost_servers_runs.NODE`).
 pub fn write_strata<W: Write + ?Sized>(
     w: &mut W,
     model: &Model,
@@ -159,6 +185,15 @@ pub fn write_strata<W: Write + ?Sized>(
     if data {
         header.extend(["data_loss_runs".into(), "mean_data_loss_s".into()]);
     }
+    let subsystems: Vec<&(NodeId, &str)> = nodes
+        .iter()
+        .filter(|(id, _)| matches!(model.node(*id).kind, crate::model::NodeKind::Subsystem(_)))
+        .collect();
+    header.extend(
+        subsystems
+            .iter()
+            .map(|(_, n)| format!("lost_servers_runs.{n}")),
+    );
     out.write_record(&header)?;
     for (h, s) in est.strata.strata.iter().enumerate() {
         let acc = &est.results[h];
@@ -185,6 +220,11 @@ pub fn write_strata<W: Write + ?Sized>(
             row.push(acc.data_loss_runs.to_string());
             row.push(format!("{:.3}", sum / acc.runs.max(1) as f64));
         }
+        row.extend(subsystems.iter().map(|(id, _)| {
+            // Below 100 % is losing any server.
+            let lost = acc.capacity.get(id.index()).map_or(0, |c| c.below_runs[2]);
+            lost.to_string()
+        }));
         out.write_record(&row)?;
     }
     out.flush()

@@ -1,6 +1,7 @@
 //! Exporters, one per format, each writing to any `io::Write`; where the bytes go is
 //! decided by the caller. [`AtomicFile`] makes sure a file is either complete or absent.
 
+mod capacity;
 pub mod compare;
 pub mod csv;
 pub mod diagram;

@@ -235,6 +235,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             "   are lower bounds; a longer `horizon` in [scenario] would show them in full"
         )?;
     }
+    super::capacity::write_strata(w, &r.servers_back)?;
     // The inputs behind the unavailability of the customer-facing service down longest
     // per command (of any node if no such service ever is).
     let facing = |n: &&crate::report::StrataNode| n.kind == "service" && !n.internal;

@@ -257,6 +257,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
             show(lost, "mean", lost.mean)
         )?;
     }
+    super::capacity::write_plain(w, &r.servers_back)?;
     if let Some(runs) = &r.runs_to_replay {
         runs_to_replay(w, runs, &r.origin, r.seed)?;
     }
@@ -277,10 +278,14 @@ pub fn runs_to_replay<W: Write + ?Sized>(
         None => origin,
     };
     writeln!(w)?;
-    writeln!(
-        w,
-        "runs to replay (blastradius replay {spec} --seed {seed} --run ID):"
-    )?;
+    let line = format!("runs to replay (blastradius replay {spec} --seed {seed} --run ID):");
+    if line.chars().count() <= WIDTH {
+        writeln!(w, "{line}")?;
+    } else {
+        // A long path: the command on a line of its own.
+        writeln!(w, "runs to replay, with")?;
+        writeln!(w, "  blastradius replay {spec} --seed {seed} --run ID")?;
+    }
     for (what, run) in [
         ("the longest outage", &runs.longest),
         ("a median outage", &runs.median),

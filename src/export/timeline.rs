@@ -61,7 +61,7 @@ struct Milestones {
 const MANY_CELLS: usize = 16;
 
 /// The shares of a fleet whose return the replay reports.
-const SHARES: [(&str, u64); 3] = [("50%", 50), ("90%", 90), ("100%", 100)];
+const SHARES: [&str; 3] = crate::engine::capacity::SHARE_NAMES;
 
 impl Replay<'_> {
     /// Writes `{"milestones": {NODE: {"down_s", "serving_s", "recovered_s"}}, ...}`.
@@ -77,7 +77,7 @@ impl Replay<'_> {
                     SHARES
                         .iter()
                         .zip(back)
-                        .map(|(&(share, _), t)| (share, secs(*t)))
+                        .map(|(&share, t)| (share, secs(*t)))
                         .collect()
                 });
                 let m = Milestones {
@@ -105,43 +105,14 @@ impl Replay<'_> {
     }
 
     /// For each subsystem that lost servers in the run, when 50 %, 90 % and 100 % of them
-    /// were back in service for good: the last time its capacity rose to the share (the
-    /// command's instant for a share it never fell below), `None` if it was below it at the
-    /// end. One pass over the changes.
+    /// were back in service for good (see [`crate::engine::capacity`]).
     fn capacity_back(&self) -> HashMap<NodeId, [Option<SimTime>; 3]> {
-        // Per subsystem: its cells' servers in service, when each share was back, whether
-        // it lost any.
-        type Seen = (Vec<u64>, [Option<SimTime>; 3], bool);
-        let mut state: HashMap<NodeId, Seen> = HashMap::new();
-        for &(t, id, change) in self.changes {
-            let (Change::Phase { cell, capacity, .. } | Change::Capacity { cell, capacity }) =
-                change
-            else {
-                continue;
-            };
-            let NodeKind::Subsystem(s) = &self.model.node(id).kind else {
-                continue;
-            };
-            let (cells, back, lost) = state.entry(id).or_insert_with(|| {
-                let full = s.cells.iter().map(|c| c.servers).collect();
-                (full, [Some(SimTime::ZERO); 3], false)
-            });
-            cells[cell.unwrap_or(0) as usize] = capacity;
-            let total = u128::from(cells.iter().sum::<u64>());
-            *lost |= total < u128::from(s.servers);
-            for (b, &(_, share)) in back.iter_mut().zip(&SHARES) {
-                let enough = total * 100 >= u128::from(s.servers) * u128::from(share);
-                match (*b, enough) {
-                    (Some(_), false) => *b = None,
-                    (None, true) => *b = Some(t),
-                    _ => {}
-                }
-            }
-        }
-        state
-            .into_iter()
-            .filter(|(_, (_, _, lost))| *lost)
-            .map(|(id, (_, back, _))| (id, back))
+        self.outcome
+            .touched
+            .iter()
+            .map(|&id| (id, self.outcome.nodes[id.0].capacity))
+            .filter(|(_, c)| c.lost)
+            .map(|(id, c)| (id, c.back))
             .collect()
     }
 
@@ -440,7 +411,7 @@ impl Replay<'_> {
             let shares: Vec<String> = SHARES
                 .iter()
                 .zip(back)
-                .map(|(&(share, _), t)| format!("{share} {}", at(t)))
+                .map(|(&share, t)| format!("{share} {}", at(t)))
                 .collect();
             writeln!(w, "{} servers back: {}", node.name, shares.join(", "))?;
         }

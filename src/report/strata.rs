@@ -58,6 +58,11 @@ pub struct StrataReport {
     /// Data lost to destructive removals; only for scenarios with `data`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_loss: Option<super::data_loss::StrataDataLoss>,
+    /// Per subsystem that lost servers in some run and per share of its servers (`"50%"`,
+    /// `"90%"`, `"100%"`) it fell below in some run: the probability per command that it
+    /// does and, when it does, when the share was back; absent when none did.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub servers_back: IndexMap<String, IndexMap<&'static str, super::StrataShareBack>>,
     /// Per subsystem, service and customer, in scenario order.
     pub nodes: IndexMap<String, StrataNode>,
     /// With `--precision`: what was asked, what was reached and what stopped the runs.
@@ -165,6 +170,14 @@ pub struct Cause {
     pub probability: f64,
     /// Its share of the probability it is a cause of (0 to 1).
     pub share: f64,
+}
+
+impl Interval {
+    /// Zero, known exactly.
+    pub const ZERO: Interval = Interval {
+        estimate: 0.0,
+        ci95: [0.0, 0.0],
+    };
 }
 
 impl From<combine::Estimate> for Interval {
@@ -319,6 +332,7 @@ impl StrataReport {
             customer_outage_probability: combine::proportion(&customer, left).into(),
             cascade_depth_at_least,
             data_loss,
+            servers_back: super::capacity::strata(model, est, left),
             nodes,
         }
     }

@@ -71,6 +71,11 @@ pub const BUILTINS: &[Builtin] = &[
         summary: "GitLab.com, 2017-01-31: a removal on the wrong database host; 6 h of writes lost, restored from a snapshot",
         text: include_str!("../../scenarios/gitlab-2017.toml"),
     },
+    Builtin {
+        name: "kinesis-2020",
+        summary: "Amazon Kinesis us-east-1, 2020-11-25: the front-end fleet out, 5 h of diagnosis, restarted at a safe pace",
+        text: include_str!("../../scenarios/kinesis-2020.toml"),
+    },
 ];
 
 /// The name of the scenario used when none is given.

@@ -3,6 +3,7 @@
 //! threads today, from machines later) is exact and order-independent.
 
 mod buckets;
+pub mod capacity;
 mod examples;
 mod histogram;
 pub(crate) mod interval;
@@ -274,6 +275,10 @@ pub struct Accumulator {
     /// subsystem's data (the other runs lost none).
     #[serde(default)]
     pub data_loss: Tally,
+    /// When the servers of each subsystem that lost some were back, over the runs in
+    /// which it lost some.
+    #[serde(default)]
+    pub capacity: capacity::PlainCapacity,
     /// Indexed like [`Model::nodes`]; standbys stay empty. A node is recorded only in
     /// the runs in which it lost something, so a run costs what it touched; the zeros of
     /// the other runs are added by [`Accumulator::settle`].
@@ -314,6 +319,7 @@ impl Accumulator {
         if let Some(d) = o.data_loss {
             self.data_loss.record(d.as_millis());
         }
+        self.capacity.record(model, o);
         match o.recovery {
             Some(r) => {
                 self.recovery.record(r.as_millis());
@@ -390,6 +396,7 @@ impl Accumulator {
         self.recovery.merge(&other.recovery);
         self.examples.merge(&other.examples);
         self.data_loss.merge(&other.data_loss);
+        self.capacity.merge(&other.capacity);
         if other.depth.len() > self.depth.len() {
             self.depth.resize(other.depth.len(), 0);
         }

@@ -81,12 +81,12 @@ pub struct Buckets {
 }
 
 impl Buckets {
-    fn record(&mut self, v: u64) {
+    pub(crate) fn record(&mut self, v: u64) {
         *self.counts.entry(index(v) as u32).or_insert(0) += 1;
         self.range = Some(self.range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));
     }
 
-    fn merge(&mut self, other: &Buckets) {
+    pub(crate) fn merge(&mut self, other: &Buckets) {
         for (&b, &n) in &other.counts {
             *self.counts.entry(b).or_insert(0) += n;
         }
@@ -169,6 +169,8 @@ pub struct StratumSums {
     pub data_loss: Sum,
     /// The same, by bucket (for quantiles).
     pub data_loss_buckets: Buckets,
+    /// When the servers of each subsystem that lost some were back.
+    pub capacity: super::capacity::StratumCapacity,
 }
 
 impl StratumSums {
@@ -196,6 +198,7 @@ impl StratumSums {
             self.data_loss.record(d.as_millis());
             self.data_loss_buckets.record(d.as_millis());
         }
+        self.capacity.record(model, o);
         if o.cascade_depth == 0 {
             return; // nothing lost traffic: every node's values are zero
         }
@@ -257,6 +260,7 @@ impl StratumSums {
         self.data_loss_runs += other.data_loss_runs;
         self.data_loss.merge(&other.data_loss);
         self.data_loss_buckets.merge(&other.data_loss_buckets);
+        self.capacity.merge(&other.capacity);
         if self.nodes.len() < other.nodes.len() {
             self.nodes.resize(other.nodes.len(), NodeSums::default());
         }
