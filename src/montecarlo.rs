@@ -43,28 +43,45 @@ pub struct Plan {
     pub threads: usize,
 }
 
-/// A per-run callback: sees every run's outcome in run order and may stop the batch.
-pub type Sink<'a> = &'a mut dyn FnMut(u64, &Outcome) -> Result<(), Error>;
-
-/// One worker's simulator and statistics, kept across chunks.
-struct Worker<'m> {
-    sim: Simulation<'m>,
-    acc: Accumulator,
-    kept: Vec<Outcome>,
+/// A formatter of per-run rows (the CSV) that each worker owns: it formats its runs as
+/// they finish, off the calling thread, and hands the bytes over after each chunk.
+pub trait RowFormat: Send {
+    /// Formats run `run`'s row.
+    fn row(&mut self, run: u64, outcome: &Outcome) -> std::io::Result<()>;
+    /// The bytes formatted since the last call.
+    fn take(&mut self) -> std::io::Result<Vec<u8>>;
 }
 
-/// Runs `plan` on `model`. `sink`, if given, sees each outcome in run order; `progress`
+/// Per-run rows: `make` gives each worker its formatter; `write` gets the rows of every
+/// chunk, worker by worker, so in run order, on the calling thread.
+pub struct Rows<'a> {
+    /// A formatter for one worker.
+    pub make: &'a (dyn Fn() -> Box<dyn RowFormat + 'a> + Sync),
+    /// Where the rows go, in run order.
+    pub write: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
+}
+
+/// One worker's simulator, statistics and rows, kept across chunks.
+struct Worker<'m, 'a> {
+    sim: Simulation<'m>,
+    acc: Accumulator,
+    rows: Option<Box<dyn RowFormat + 'a>>,
+    /// The rows of its slice of the current chunk, or the error that formatting them met.
+    bytes: std::io::Result<Vec<u8>>,
+}
+
+/// Runs `plan` on `model`. `rows`, if given, formats each run's row; `progress`
 /// is told how many runs are done after each chunk. If `stop` becomes true the batch ends
 /// after the current chunk: the statistics then cover runs `0..runs` with `runs` less
 /// than asked.
 pub fn run(
     model: &Model,
     plan: Plan,
-    sink: Option<Sink<'_>>,
+    rows: Option<Rows<'_>>,
     progress: &mut dyn FnMut(u64),
     stop: &AtomicBool,
 ) -> Result<Accumulator, Error> {
-    run_range(model, plan, 0..plan.runs, sink, progress, stop)
+    run_range(model, plan, 0..plan.runs, rows, progress, stop)
 }
 
 /// [`run`] of the runs `range` of `plan` only: one shard of it (progress counts from the
@@ -73,37 +90,49 @@ pub fn run_range(
     model: &Model,
     plan: Plan,
     range: std::ops::Range<u64>,
-    mut sink: Option<Sink<'_>>,
+    rows: Option<Rows<'_>>,
     progress: &mut dyn FnMut(u64),
     stop: &AtomicBool,
 ) -> Result<Accumulator, Error> {
-    let keep = sink.is_some();
     let first = range.start;
+    let (make, mut write) = match rows {
+        Some(r) => (Some(r.make), Some(r.write)),
+        None => (None, None),
+    };
     let workers = in_range(
         range,
         plan.threads,
         || Worker {
             sim: Simulation::new(model),
             acc: Accumulator::new(model),
-            kept: Vec::new(),
+            rows: make.map(|m| m()),
+            bytes: Ok(Vec::new()),
         },
         |w: &mut Worker, runs| {
-            w.kept.clear();
+            let mut formatted = Ok(());
             for run in runs {
                 let outcome = w
                     .sim
                     .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
                 w.acc.record(model, outcome, run);
-                if keep {
-                    w.kept.push(outcome.clone());
+                if let (Some(rows), Ok(())) = (w.rows.as_mut(), &formatted) {
+                    formatted = rows.row(run, outcome);
                 }
+            }
+            if let Some(rows) = w.rows.as_mut() {
+                w.bytes = formatted.and_then(|()| rows.take());
             }
         },
         |workers, runs| {
             let done = runs.end;
-            if let Some(sink) = sink.as_mut() {
-                for (run, outcome) in runs.zip(workers.iter().flat_map(|w| &w.kept)) {
-                    sink(run, outcome)?;
+            if let Some(write) = write.as_mut() {
+                for w in workers.iter_mut() {
+                    let bytes = std::mem::replace(&mut w.bytes, Ok(Vec::new()));
+                    let bytes = bytes.map_err(|source| Error::Write {
+                        path: "the per-run rows".into(),
+                        source,
+                    })?;
+                    write(&bytes)?;
                 }
             }
             progress(done - first);

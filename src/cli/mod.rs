@@ -125,15 +125,20 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let stop = stop_on_ctrl_c();
     let bar = progress_bar(args.runs(), "runs", args.quiet);
     let started = Instant::now();
-    let mut sink = |run: u64, outcome: &Outcome| match csv.as_mut() {
-        Some(csv) => csv.row(run, outcome),
+    // Each worker formats its own runs' rows; they are written here in run order.
+    let make = || Box::new(RunsCsv::rows(&model)) as Box<dyn montecarlo::RowFormat>;
+    let mut write = |bytes: &[u8]| match csv.as_mut() {
+        Some(csv) => csv.write(bytes),
         None => Ok(()),
     };
-    let sink: Option<montecarlo::Sink> = args.csv.as_ref().map(|_| &mut sink as montecarlo::Sink);
+    let rows = args.csv.as_ref().map(|_| montecarlo::Rows {
+        make: &make,
+        write: &mut write,
+    });
     let acc = montecarlo::run(
         &model,
         plan,
-        sink,
+        rows,
         &mut |done| bar.set_position(done),
         &stop,
     )?;
@@ -168,32 +173,31 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
 }
 
 /// The per-run CSV, written to a temporary file and renamed into place when committed.
-struct CsvOutput<'m> {
+struct CsvOutput {
     path: PathBuf,
-    csv: RunsCsv<'m, AtomicFile>,
+    file: AtomicFile,
 }
 
-impl<'m> CsvOutput<'m> {
-    fn create(model: &'m Model, path: &Path) -> Result<Self, Error> {
-        let csv =
-            RunsCsv::new(model, AtomicFile::create(path)?).map_err(|e| write_error(path, e))?;
+impl CsvOutput {
+    /// The file with its header written.
+    fn create(model: &Model, path: &Path) -> Result<Self, Error> {
+        let file = RunsCsv::new(model, AtomicFile::create(path)?)
+            .and_then(RunsCsv::finish)
+            .map_err(|e| write_error(path, e))?;
         Ok(CsvOutput {
             path: path.to_path_buf(),
-            csv,
+            file,
         })
     }
 
-    fn row(&mut self, run: u64, outcome: &Outcome) -> Result<(), Error> {
-        self.csv
-            .row(run, outcome)
+    fn write(&mut self, rows: &[u8]) -> Result<(), Error> {
+        self.file
+            .write_all(rows)
             .map_err(|e| write_error(&self.path, e))
     }
 
     fn commit(self) -> Result<(), Error> {
-        self.csv
-            .finish()
-            .map_err(|e| write_error(&self.path, e))?
-            .commit()
+        self.file.commit()
     }
 }
 

@@ -2,8 +2,6 @@
 
 use std::io::{self, Write};
 
-use std::fmt::Write as _;
-
 use crate::engine::{Outcome, FULL};
 use crate::model::{Model, NodeId};
 use crate::time::SimDuration;
@@ -19,23 +17,44 @@ pub struct RunsCsv<'m, W: Write> {
     model: &'m Model,
     nodes: Vec<NodeId>,
     subsystems: Vec<NodeId>,
-    out: csv::Writer<W>,
-    buf: String,
+    /// The selectors' names as CSV fields (quoted where they need it): the intended one,
+    /// then each wrong one.
+    selectors: Vec<Vec<u8>>,
+    out: W,
+    line: Vec<u8>,
 }
 
-/// Seconds with exactly three decimals, from whole milliseconds (no floating point).
-fn secs(buf: &mut String, d: SimDuration) -> &str {
-    use std::fmt::Write as _;
-    buf.clear();
+/// Appends seconds with exactly three decimals, from whole milliseconds (no floating point).
+fn secs(line: &mut Vec<u8>, d: SimDuration) {
     let ms = d.as_millis();
-    let _ = write!(buf, "{}.{:03}", ms / 1000, ms % 1000);
-    buf
+    if ms == 0 {
+        line.extend_from_slice(b"0.000");
+        return;
+    }
+    let mut int = itoa::Buffer::new();
+    line.extend_from_slice(int.format(ms / 1000).as_bytes());
+    let frac = ms % 1000;
+    line.extend_from_slice(&[
+        b'.',
+        b'0' + (frac / 100) as u8,
+        b'0' + (frac / 10 % 10) as u8,
+        b'0' + (frac % 10) as u8,
+    ]);
+}
+
+/// `text` as one CSV field: quoted, with quotes doubled, when it holds a comma, a quote or
+/// a line break.
+fn field(text: &str) -> Vec<u8> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into_bytes()
+    } else {
+        text.as_bytes().to_vec()
+    }
 }
 
 impl<'m, W: Write> RunsCsv<'m, W> {
     /// Writes the header.
-    pub fn new(model: &'m Model, w: W) -> io::Result<Self> {
-        let mut out = csv::Writer::from_writer(w);
+    pub fn new(model: &'m Model, mut w: W) -> io::Result<Self> {
         let nodes: Vec<NodeId> = model.reported().map(|(id, _)| id).collect();
         let mut header: Vec<String> = [
             "run",
@@ -70,43 +89,57 @@ impl<'m, W: Write> RunsCsv<'m, W> {
                 header.push(format!("servers_back_{share}_s.{}", model.node(id).name));
             }
         }
-        out.write_record(&header)?;
+        let mut head = csv::Writer::from_writer(Vec::new());
+        head.write_record(&header)?;
+        w.write_all(&head.into_inner().map_err(|e| e.into_error())?)?;
+        let cmd = &model.command;
+        let selectors = std::iter::once(cmd.selector_name(crate::typo::Selector::Intended))
+            .chain(cmd.target_typos.matches.iter().map(|m| m.name.as_str()))
+            .map(field)
+            .collect();
         Ok(RunsCsv {
             model,
             nodes,
             subsystems,
-            out,
-            buf: String::new(),
+            selectors,
+            out: w,
+            line: Vec::with_capacity(256),
         })
     }
 
     /// Writes one run's row.
     pub fn row(&mut self, run: u64, o: &Outcome) -> io::Result<()> {
-        let selector = o
-            .selector
-            .map_or("", |s| self.model.command.selector_name(s));
         let mut int = itoa::Buffer::new();
-        let out = &mut self.out;
-        out.write_field(int.format(run))?;
-        out.write_field(int.format(o.count_typed))?;
-        out.write_field(selector)?;
-        out.write_field(if o.outage { "1" } else { "0" })?;
-        out.write_field(int.format(o.servers_removed))?;
-        out.write_field(int.format(o.cascade_depth))?;
-        match o.recovery {
-            Some(r) => out.write_field(secs(&mut self.buf, r))?,
-            None => out.write_field("")?,
+        let l = &mut self.line;
+        l.clear();
+        let bit = |l: &mut Vec<u8>, b: bool| l.extend_from_slice(if b { b"1," } else { b"0," });
+        l.extend_from_slice(int.format(run).as_bytes());
+        l.push(b',');
+        l.extend_from_slice(int.format(o.count_typed).as_bytes());
+        l.push(b',');
+        match o.selector {
+            Some(crate::typo::Selector::Intended) => l.extend_from_slice(&self.selectors[0]),
+            Some(crate::typo::Selector::Wrong(i)) => l.extend_from_slice(&self.selectors[i + 1]),
+            None => {}
         }
-        out.write_field(if o.horizon_hit { "1" } else { "0" })?;
-        self.buf.clear();
-        let _ = write!(
-            self.buf,
-            "{}.{:06}",
-            o.blast_radius / FULL,
-            o.blast_radius % FULL
-        );
-        out.write_field(&self.buf)?;
-        out.write_field(if o.customer_outage { "1" } else { "0" })?;
+        l.push(b',');
+        bit(l, o.outage);
+        l.extend_from_slice(int.format(o.servers_removed).as_bytes());
+        l.push(b',');
+        l.extend_from_slice(int.format(o.cascade_depth).as_bytes());
+        l.push(b',');
+        if let Some(r) = o.recovery {
+            secs(l, r);
+        }
+        l.push(b',');
+        bit(l, o.horizon_hit);
+        l.extend_from_slice(int.format(o.blast_radius / FULL).as_bytes());
+        l.push(b'.');
+        let frac = int.format(o.blast_radius % FULL);
+        l.extend(std::iter::repeat(b'0').take(6 - frac.len()));
+        l.extend_from_slice(frac.as_bytes());
+        l.push(b',');
+        bit(l, o.customer_outage);
         let did = &o.interventions;
         let acts = [
             (did.failed, "failed"),
@@ -115,38 +148,61 @@ impl<'m, W: Write> RunsCsv<'m, W> {
             (did.clipped, "clipped"),
             (did.aborted, "aborted"),
         ];
-        self.buf.clear();
+        let mut first = true;
         for (_, name) in acts.iter().filter(|(happened, _)| *happened) {
-            if !self.buf.is_empty() {
-                self.buf.push('+');
+            if !first {
+                l.push(b'+');
             }
-            self.buf.push_str(name);
+            first = false;
+            l.extend_from_slice(name.as_bytes());
         }
-        out.write_field(&self.buf)?;
         for id in &self.nodes {
-            out.write_field(secs(&mut self.buf, o.nodes[id.0].downtime))?;
+            l.push(b',');
+            secs(l, o.nodes[id.0].downtime);
         }
         if self.model.has_data() {
-            let lost = o.data_loss.unwrap_or(SimDuration::ZERO);
-            out.write_field(secs(&mut self.buf, lost))?;
+            l.push(b',');
+            secs(l, o.data_loss.unwrap_or(SimDuration::ZERO));
         }
         for id in &self.subsystems {
             let c = o.nodes[id.0].capacity;
             for back in c.back {
+                l.push(b',');
                 match back {
-                    _ if !c.lost => out.write_field("")?,
-                    Some(t) => out.write_field(secs(&mut self.buf, t.since_start()))?,
-                    None => out.write_field("inf")?,
+                    _ if !c.lost => {}
+                    Some(t) => secs(l, t.since_start()),
+                    None => l.extend_from_slice(b"inf"),
                 }
             }
         }
-        out.write_record(None::<&[u8]>)?;
-        Ok(())
+        l.push(b'\n');
+        self.out.write_all(l)
     }
 
     /// Flushes and returns the underlying writer.
-    pub fn finish(self) -> io::Result<W> {
-        self.out.into_inner().map_err(|e| e.into_error())
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<'m> RunsCsv<'m, Vec<u8>> {
+    /// A formatter of rows without the header, into memory: what each worker of a batch
+    /// formats its runs with, the caller writing them after the header in run order.
+    pub fn rows(model: &'m Model) -> Self {
+        let mut csv = RunsCsv::new(model, Vec::new()).expect("writing to memory cannot fail");
+        csv.out.clear();
+        csv
+    }
+}
+
+impl crate::montecarlo::RowFormat for RunsCsv<'_, Vec<u8>> {
+    fn row(&mut self, run: u64, outcome: &Outcome) -> io::Result<()> {
+        RunsCsv::row(self, run, outcome)
+    }
+
+    fn take(&mut self) -> io::Result<Vec<u8>> {
+        Ok(std::mem::take(&mut self.out))
     }
 }
 
