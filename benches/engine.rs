@@ -2,7 +2,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use blastradius::engine::{Simulation, Unobserved};
+use blastradius::engine::{EventQueue, Simulation, Unobserved};
+use blastradius::time::{SimDuration, SimTime};
 use std::sync::atomic::AtomicBool;
 
 use blastradius::montecarlo::{self, run_rng, Plan};
@@ -66,5 +67,40 @@ fn monte_carlo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_runs, monte_carlo);
+/// The floor under the engine: the machine's bare binary heap, one pop and one push at a
+/// steady size, against the engine's event queue (ordered by time, then sequence) doing the
+/// same, at the sizes a run's queue has (a few events; a restart's boots in flight).
+fn event_queue(c: &mut Criterion) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut group = c.benchmark_group("event queue pop+push");
+    for size in [8u64, 64, 1024] {
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = (0..size).map(|i| Reverse((i, i))).collect();
+        let mut seq = size;
+        group.bench_function(format!("bare BinaryHeap, {size} events"), |b| {
+            b.iter(|| {
+                let Reverse((t, _)) = heap.pop().expect("kept full");
+                seq += 1;
+                heap.push(Reverse((t + (seq * 7919) % 1000, seq)));
+                t
+            })
+        });
+        let mut queue = EventQueue::default();
+        for i in 0..size {
+            queue.push(SimTime::from_millis(i), i as u32);
+        }
+        let mut k = 0u64;
+        group.bench_function(format!("engine EventQueue, {size} events"), |b| {
+            b.iter(|| {
+                let (t, e) = queue.pop().expect("kept full");
+                k += 1;
+                queue.push(t + SimDuration::from_millis((k * 7919) % 1000), e);
+                e
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, single_runs, monte_carlo, event_queue);
 criterion_main!(benches);
