@@ -255,11 +255,11 @@ impl StrataReport {
             .map(|(id, node)| {
                 let i = id.index();
                 let exact = |h: usize| est.exact(h, i);
-                let down = parts(&|a| count(a.nodes[i].down_runs), &exact);
-                let impacted = parts(&|a| count(a.nodes[i].impacted_runs), &exact);
-                let downtime = parts(&|a| seconds(&a.nodes[i].downtime), &exact);
-                let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
-                let cut = parts(&|a| count(a.nodes[i].censored_runs), &exact);
+                let down = parts(&|a| count(a.nodes.get(i).down_runs), &exact);
+                let impacted = parts(&|a| count(a.nodes.get(i).impacted_runs), &exact);
+                let downtime = parts(&|a| seconds(&a.nodes.get(i).downtime), &exact);
+                let lost = parts(&|a| seconds(&a.nodes.get(i).lost_service), &exact);
+                let cut = parts(&|a| count(a.nodes.get(i).censored_runs), &exact);
                 let buckets: Vec<BucketPart> = est
                     .results
                     .iter()
@@ -267,12 +267,12 @@ impl StrataReport {
                     .map(|(h, a)| BucketPart {
                         weight: strata.strata[h].probability,
                         n: a.runs,
-                        buckets: &a.nodes[i].down_buckets,
+                        buckets: &a.nodes.get(i).down_buckets,
                         exact: exact(h),
                     })
                     .collect();
                 let quantiles = quantiles(&buckets);
-                let censored = est.results.iter().any(|a| a.nodes[i].censored_runs > 0);
+                let censored = est.results.iter().any(|a| a.nodes.get(i).censored_runs > 0);
                 let report = StrataNode {
                     kind: node.kind.label(),
                     internal: matches!(node.kind, NodeKind::Service { internal: true, .. }),

@@ -26,6 +26,14 @@ pub(crate) struct Buckets {
 }
 
 impl Buckets {
+    /// No counts (usable in a `static`).
+    pub(crate) const fn new() -> Self {
+        Buckets {
+            cells: Vec::new(),
+            wide: Vec::new(),
+        }
+    }
+
     /// Adds `n` (above 0) to bucket `i` (below 65,536).
     pub(crate) fn add(&mut self, i: usize, n: u64) {
         let bucket = i as u16;

@@ -6,12 +6,14 @@ mod buckets;
 mod examples;
 mod histogram;
 pub(crate) mod interval;
+mod nodes;
 pub mod strata;
 mod sums;
 
 pub use examples::{bucket, Example, Examples};
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
+pub use nodes::NodeTable;
 pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
 
 use serde::{Deserialize, Serialize};
