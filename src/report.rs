@@ -1,18 +1,19 @@
 //! The summary of a Monte Carlo batch as a stable wire type: what the JSON holds and what
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
+mod causes;
 mod compare;
 mod data_loss;
 pub mod distribution;
 mod replayable;
 mod strata;
 
+pub use causes::describe;
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
 pub use data_loss::StrataDataLoss;
 pub use replayable::{RunToReplay, RunsToReplay};
 pub use strata::{
-    describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
-    StrataSummary,
+    Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport, StrataSummary,
 };
 
 use indexmap::IndexMap;
