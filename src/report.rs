@@ -2,6 +2,7 @@
 //! the text summary prints. Built from the internal [`Accumulator`]; times are in seconds.
 
 mod capacity;
+mod causes;
 mod compare;
 mod data_loss;
 pub mod distribution;
@@ -9,12 +10,12 @@ mod replayable;
 mod strata;
 
 pub use capacity::{PlainShareBack, StrataShareBack};
+pub use causes::describe;
 pub use compare::{CompareReport, Difference, Differences, NodeDifferences};
 pub use data_loss::StrataDataLoss;
 pub use replayable::{RunToReplay, RunsToReplay};
 pub use strata::{
-    describe, Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport,
-    StrataSummary,
+    Cause, Interval, Precision, Quantile, Quantiles, StrataNode, StrataReport, StrataSummary,
 };
 
 use indexmap::IndexMap;

@@ -265,10 +265,10 @@ pub fn write_strata<W: Write + ?Sized>(
         row.extend(
             nodes
                 .iter()
-                .map(|(id, _)| acc.nodes[id.index()].down_runs.to_string()),
+                .map(|(id, _)| acc.nodes.get(id.index()).down_runs.to_string()),
         );
         row.extend(nodes.iter().map(|(id, _)| {
-            let (sum, _) = acc.nodes[id.index()].downtime.seconds();
+            let (sum, _) = acc.nodes.get(id.index()).downtime.seconds();
             format!("{:.3}", sum / acc.runs.max(1) as f64)
         }));
         if data {

@@ -98,7 +98,7 @@ impl CompareReport {
                                 p.variants[x]
                                     .results
                                     .iter()
-                                    .any(|a| a.nodes[j].censored_runs > 0)
+                                    .any(|a| a.nodes.get(j).censored_runs > 0)
                             })
                         };
                         let d = NodeDifferences {
@@ -134,7 +134,7 @@ impl CompareReport {
 /// The sum and sum of squares of metric `m` over the runs in `acc` of variant `v`.
 fn sums(p: &Paired, v: usize, acc: &StratumSums, m: Metric) -> (f64, f64) {
     let count = |c: u64| (c as f64, c as f64);
-    let node = |i: usize| p.nodes[v][i].map(|j| &acc.nodes[j]);
+    let node = |i: usize| p.nodes[v][i].map(|j| acc.nodes.get(j));
     match m {
         Metric::FacingOutage => count(acc.facing_outages),
         Metric::Outage => count(acc.outages),

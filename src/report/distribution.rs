@@ -23,7 +23,7 @@ pub struct Bin {
 /// The distribution of node `id`'s time fully unavailable, given that it became
 /// unavailable; empty if it never did.
 pub fn downtime_given_unavailable(est: &Estimate, id: NodeId) -> Vec<Bin> {
-    bins(est, |a| &a.nodes[id.index()].down_buckets)
+    bins(est, |a| &a.nodes.get(id.index()).down_buckets)
 }
 
 /// The distribution of the time until everything was back, given that something lost

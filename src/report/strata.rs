@@ -5,14 +5,11 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use super::causes::causes;
 use crate::model::{Model, NodeKind};
-use crate::safeguard::Fates;
 use crate::stats::strata::{self as combine, BucketPart, Part};
 use crate::stats::{StratumSums, Sum};
 use crate::stratified::Estimate;
-
-/// Causes listed per node.
-const CAUSES: usize = 3;
 
 /// The summary of an estimate by strata.
 #[derive(Clone, Debug, Serialize)]
@@ -253,9 +250,14 @@ impl StrataReport {
         let cut_short = est.results.iter().any(|a| a.recovery_censored > 0);
         let recovery_quantiles = quantiles(&recovery_buckets);
         let deepest = est.results.iter().map(|a| a.depth_runs.len()).max();
+        // Each stratum's deepest cascade once, not once per depth (each is a pass over the
+        // nodes of its affected set).
+        let reach: Vec<usize> = (0..est.results.len())
+            .map(|h| est.deepest(h, model))
+            .collect();
         let cascade_depth_at_least = (1..=deepest.unwrap_or(0))
             .map(|d| {
-                let exact = |h: usize| deterministic(h) || d > est.deepest(h, model);
+                let exact = |h: usize| deterministic(h) || d > reach[h];
                 let at_least = parts(&|a| count(a.depth_at_least(d)), &exact);
                 combine::proportion(&at_least, left).into()
             })
@@ -268,11 +270,11 @@ impl StrataReport {
             .map(|(id, node)| {
                 let i = id.index();
                 let exact = |h: usize| est.exact(h, i);
-                let down = parts(&|a| count(a.nodes[i].down_runs), &exact);
-                let impacted = parts(&|a| count(a.nodes[i].impacted_runs), &exact);
-                let downtime = parts(&|a| seconds(&a.nodes[i].downtime), &exact);
-                let lost = parts(&|a| seconds(&a.nodes[i].lost_service), &exact);
-                let cut = parts(&|a| count(a.nodes[i].censored_runs), &exact);
+                let down = parts(&|a| count(a.nodes.get(i).down_runs), &exact);
+                let impacted = parts(&|a| count(a.nodes.get(i).impacted_runs), &exact);
+                let downtime = parts(&|a| seconds(&a.nodes.get(i).downtime), &exact);
+                let lost = parts(&|a| seconds(&a.nodes.get(i).lost_service), &exact);
+                let cut = parts(&|a| count(a.nodes.get(i).censored_runs), &exact);
                 let buckets: Vec<BucketPart> = est
                     .results
                     .iter()
@@ -280,12 +282,12 @@ impl StrataReport {
                     .map(|(h, a)| BucketPart {
                         weight: strata.strata[h].probability,
                         n: a.runs,
-                        buckets: &a.nodes[i].down_buckets,
+                        buckets: &a.nodes.get(i).down_buckets,
                         exact: exact(h),
                     })
                     .collect();
                 let quantiles = quantiles(&buckets);
-                let censored = est.results.iter().any(|a| a.nodes[i].censored_runs > 0);
+                let censored = est.results.iter().any(|a| a.nodes.get(i).censored_runs > 0);
                 let report = StrataNode {
                     kind: node.kind.label(),
                     internal: matches!(node.kind, NodeKind::Service { internal: true, .. }),
@@ -351,73 +353,4 @@ pub(super) fn quantiles(parts: &[BucketPart]) -> Option<Quantiles> {
         p90: quantile(0.9)?,
         p99: quantile(0.99)?,
     })
-}
-
-/// The inputs that contribute most to a probability estimated from `parts`.
-fn causes(model: &Model, est: &Estimate, parts: &[Part]) -> Vec<Cause> {
-    let contribution = |p: &Part| {
-        if p.n == 0 {
-            0.0
-        } else {
-            p.weight * p.sum / p.n as f64
-        }
-    };
-    let total: f64 = parts.iter().map(contribution).sum();
-    if total <= 0.0 {
-        return Vec::new();
-    }
-    let mut order: Vec<usize> = (0..parts.len())
-        .filter(|&h| contribution(&parts[h]) > 0.0)
-        .collect();
-    // Largest first; equal ones in stratum order, so the list is the same on any machine.
-    order.sort_by(|&a, &b| {
-        contribution(&parts[b])
-            .total_cmp(&contribution(&parts[a]))
-            .then(a.cmp(&b))
-    });
-    order
-        .into_iter()
-        .take(CAUSES)
-        .map(|h| {
-            let s = &est.strata.strata[h];
-            Cause {
-                typed: s.count.text.clone(),
-                selector: model.command.selector_name(s.selector).to_string(),
-                safeguards: describe(s.fates),
-                probability: s.probability,
-                share: contribution(&parts[h]) / total,
-            }
-        })
-        .collect()
-}
-
-/// How the safeguards' chance outcomes fell, in words.
-pub fn describe(f: Fates) -> String {
-    let says = |what: &str, works: Option<bool>| {
-        works.map(|w| format!("{what} {}", if w { "worked" } else { "failed" }))
-    };
-    let parts: Vec<String> = [
-        says("prompt", f.prompt_works),
-        f.confirmed_anyway.map(|c| {
-            if c {
-                "operator confirmed anyway".to_string()
-            } else {
-                "operator declined".to_string()
-            }
-        }),
-        says("guard", f.guard_works),
-        says("rate limit", f.limit_works),
-        f.matched.map(|m| match m.is_exact() {
-            true => format!("pattern matched {}", m.lo),
-            false => format!("pattern matched {}-{}", m.lo, m.hi),
-        }),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if parts.is_empty() {
-        "-".into()
-    } else {
-        parts.join(", ")
-    }
 }

@@ -26,6 +26,14 @@ pub(crate) struct Buckets {
 }
 
 impl Buckets {
+    /// No counts (usable in a `static`).
+    pub(crate) const fn new() -> Self {
+        Buckets {
+            cells: Vec::new(),
+            wide: Vec::new(),
+        }
+    }
+
     /// Adds `n` (above 0) to bucket `i` (below 65,536).
     pub(crate) fn add(&mut self, i: usize, n: u64) {
         let bucket = i as u16;
@@ -84,6 +92,14 @@ impl Buckets {
     pub(crate) fn merge(&mut self, other: &Buckets) {
         if self.cells.is_empty() {
             self.clone_from(other);
+            return;
+        }
+        if other.cells.len() * 16 < self.cells.len() {
+            // A few buckets into many (a chunk's runs into a stratum's): one search each
+            // costs less than a pass over all of them.
+            for (bucket, n) in other.iter() {
+                self.add(bucket, n);
+            }
             return;
         }
         if self.merge_in_place(other) {
@@ -248,6 +264,17 @@ mod tests {
         assert_eq!(xy, all);
         y.merge(&x);
         assert_eq!(y, all);
+        // A few into many, by search: the same as a pass over both.
+        let few: Vec<(usize, u64)> = vec![(3, 2), (500, 65_535), (996, 1), (20_000, 4)];
+        let mut small = Buckets::default();
+        for &(i, n) in &few {
+            small.add(i, n);
+        }
+        let mut by_search = all.clone();
+        by_search.merge(&small);
+        let mut by_pass = small.clone();
+        by_pass.merge(&all);
+        assert_eq!(by_search, by_pass);
         let wire: Vec<(u32, u64)> = m.clone().into();
         assert_eq!(Buckets::try_from(wire), Ok(m));
         assert!(Buckets::try_from(vec![(3, 1), (2, 1)]).is_err());

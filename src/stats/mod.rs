@@ -7,12 +7,14 @@ pub mod capacity;
 mod examples;
 mod histogram;
 pub(crate) mod interval;
+mod nodes;
 pub mod strata;
 mod sums;
 
 pub use examples::{bucket, Example, Examples};
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
+pub use nodes::NodeTable;
 pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
 
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,9 @@
 //! few hundred bytes per node whatever the values, so that many strata and many variants
 //! fit in memory. Integer throughout, so merging is exact and the same in any order.
 
-use std::collections::BTreeMap;
-
+use super::buckets::Buckets as Cells;
 use super::histogram::{bounds, index};
+use super::nodes::NodeTable;
 use crate::engine::Outcome;
 use crate::model::Model;
 
@@ -54,6 +54,11 @@ pub struct Sum {
 }
 
 impl Sum {
+    const ZERO: Sum = Sum {
+        sum: 0,
+        sum_sq: Wide { hi: 0, lo: 0 },
+    };
+
     fn record(&mut self, ms: u64) {
         let v = u128::from(ms);
         self.sum += v;
@@ -72,24 +77,29 @@ impl Sum {
 }
 
 /// Counts of values by the log-linear buckets of [`super::Histogram`], holding only the
-/// buckets seen: for a stratum's downtimes, a few hundred entries at most.
+/// buckets seen, in 4 bytes each (see [`super::buckets::Buckets`]): a stratum that
+/// cascades through 100,000 nodes keeps about a thousand buckets of downtime for each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Buckets {
-    counts: BTreeMap<u32, u64>,
+    counts: Cells,
     /// The smallest and largest value counted, exactly.
     range: Option<(u64, u64)>,
 }
 
 impl Buckets {
+    /// No values (usable in a `static`).
+    pub(crate) const EMPTY: Buckets = Buckets {
+        counts: Cells::new(),
+        range: None,
+    };
+
     pub(crate) fn record(&mut self, v: u64) {
-        *self.counts.entry(index(v) as u32).or_insert(0) += 1;
+        self.counts.add(index(v), 1);
         self.range = Some(self.range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));
     }
 
     pub(crate) fn merge(&mut self, other: &Buckets) {
-        for (&b, &n) in &other.counts {
-            *self.counts.entry(b).or_insert(0) += n;
-        }
+        self.counts.merge(&other.counts);
         self.range = match (self.range, other.range) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),
@@ -98,12 +108,16 @@ impl Buckets {
 
     /// (bucket, count), by bucket.
     pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        self.counts.iter().map(|(&b, &n)| (b as usize, n))
+        self.counts.iter()
     }
 
     /// Values in buckets up to and including `bucket`.
     pub fn up_to(&self, bucket: usize) -> u64 {
-        self.counts.range(..=bucket as u32).map(|(_, &n)| n).sum()
+        self.counts
+            .iter()
+            .take_while(|&(b, _)| b <= bucket)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// The smallest and largest value counted; `None` if none was.
@@ -135,6 +149,27 @@ pub struct NodeSums {
     pub down_buckets: Buckets,
 }
 
+impl NodeSums {
+    /// A node no run made lose anything (usable in a `static`).
+    pub(crate) const EMPTY: NodeSums = NodeSums {
+        down_runs: 0,
+        impacted_runs: 0,
+        censored_runs: 0,
+        downtime: Sum::ZERO,
+        lost_service: Sum::ZERO,
+        down_buckets: Buckets::EMPTY,
+    };
+
+    fn merge(&mut self, other: &NodeSums) {
+        self.down_runs += other.down_runs;
+        self.impacted_runs += other.impacted_runs;
+        self.censored_runs += other.censored_runs;
+        self.downtime.merge(&other.downtime);
+        self.lost_service.merge(&other.lost_service);
+        self.down_buckets.merge(&other.down_buckets);
+    }
+}
+
 /// Counts and sums of a stratum's runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StratumSums {
@@ -146,8 +181,9 @@ pub struct StratumSums {
     pub facing_outages: u64,
     /// Runs in which some customer lost traffic.
     pub customer_outages: u64,
-    /// Per node, indexed like [`Model::nodes`].
-    pub nodes: Vec<NodeSums>,
+    /// Per node (by index in [`Model::nodes`]), only those some run made lose something:
+    /// a node no run touched costs nothing.
+    pub nodes: NodeTable,
     /// Runs in which something lost traffic (whose recovery time is counted).
     pub recovery_runs: u64,
     /// Of those, runs still not back at the horizon: their recovery is counted at the
@@ -174,14 +210,6 @@ pub struct StratumSums {
 }
 
 impl StratumSums {
-    /// Empty, for `model`.
-    pub fn new(model: &Model) -> Self {
-        StratumSums {
-            nodes: vec![NodeSums::default(); model.nodes.len()],
-            ..StratumSums::default()
-        }
-    }
-
     /// Runs of cascade depth `d` or deeper (`d` ≥ 1).
     pub fn depth_at_least(&self, d: usize) -> u64 {
         self.depth_runs.iter().skip(d.saturating_sub(1)).sum()
@@ -223,12 +251,13 @@ impl StratumSums {
         }
         // Only the nodes the run touched can have lost anything.
         for &id in &o.touched {
-            let (n, out) = (&mut self.nodes[id.index()], &o.nodes[id.index()]);
+            let out = &o.nodes[id.index()];
             if out.lost_nothing()
                 || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. })
             {
                 continue; // its values are zero, and zeros add nothing
             }
+            let n = self.nodes.entry(id.index());
             n.down_runs += u64::from(out.down_at.is_some());
             n.impacted_runs += u64::from(out.depth > 0);
             n.censored_runs += u64::from(out.still_down);
@@ -261,17 +290,7 @@ impl StratumSums {
         self.data_loss.merge(&other.data_loss);
         self.data_loss_buckets.merge(&other.data_loss_buckets);
         self.capacity.merge(&other.capacity);
-        if self.nodes.len() < other.nodes.len() {
-            self.nodes.resize(other.nodes.len(), NodeSums::default());
-        }
-        for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
-            a.down_runs += b.down_runs;
-            a.impacted_runs += b.impacted_runs;
-            a.censored_runs += b.censored_runs;
-            a.downtime.merge(&b.downtime);
-            a.lost_service.merge(&b.lost_service);
-            a.down_buckets.merge(&b.down_buckets);
-        }
+        self.nodes.merge(&other.nodes, NodeSums::merge);
     }
 }
 

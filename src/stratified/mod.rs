@@ -73,7 +73,7 @@ impl Estimate {
         let strata = Strata::new(model, max_errors);
         let n = strata.strata.len();
         Estimate {
-            results: vec![StratumSums::new(model); n],
+            results: vec![StratumSums::default(); n],
             deterministic: vec![false; n],
             affected: vec![0; n],
             affected_sets: Vec::new(),

@@ -1,7 +1,7 @@
 //! Variants run on common random numbers: the union of their inputs, the metrics compared
 //! and, per input, the sums of products that give the paired differences' variances.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Estimate;
 use crate::engine::Outcome;
@@ -73,16 +73,7 @@ impl Paired {
                 Metric::LostService(i),
             ]);
         }
-        let nodes = models
-            .iter()
-            .map(|m| {
-                first
-                    .nodes
-                    .iter()
-                    .map(|n| m.find(&n.name).map(|id| id.index()))
-                    .collect()
-            })
-            .collect();
+        let nodes = models.iter().map(|m| same_names(first, m)).collect();
         let m = metrics.len();
         Paired {
             cross: vec![vec![vec![[0; 3]; m]; variants.len()]; inputs.len()],
@@ -163,4 +154,19 @@ impl Paired {
             }
         }
     }
+}
+
+/// Per node of `first`, the node of `m` with the same name (the first such, as a search
+/// would find), from a map of `m`'s names built once: a search per node took 40 s on
+/// 100,000 nodes.
+fn same_names(first: &Model, m: &Model) -> Vec<Option<usize>> {
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(m.nodes.len());
+    for (i, n) in m.nodes.iter().enumerate() {
+        index.entry(n.name.as_str()).or_insert(i);
+    }
+    first
+        .nodes
+        .iter()
+        .map(|n| index.get(n.name.as_str()).copied())
+        .collect()
 }

@@ -84,8 +84,8 @@ impl Rounds<'_, '_> {
         let jobs: Vec<Job> = (0..p.inputs.len()).map(|u| (u, 0, 1)).collect();
         let seen = self.execute(p, &jobs, true, planned)?;
         let mut sets: Vec<BTreeMap<Vec<bool>, usize>> = vec![BTreeMap::new(); self.models.len()];
-        for (u, s) in seen {
-            for (v, probe) in s.probe.into_iter().enumerate() {
+        for (u, probes) in seen {
+            for (v, probe) in probes.into_iter().enumerate() {
                 let (Some(h), Some((drew, stopped))) = (p.inputs[u][v], probe) else {
                     continue;
                 };
@@ -123,7 +123,7 @@ impl Rounds<'_, '_> {
         jobs: &[Job],
         probing: bool,
         planned: u64,
-    ) -> Result<BTreeMap<usize, Seen>, Error> {
+    ) -> Result<BTreeMap<usize, Probes>, Error> {
         let mut ends = Vec::with_capacity(jobs.len());
         let mut total = 0u64;
         for &(_, a, b) in jobs {
@@ -131,15 +131,27 @@ impl Rounds<'_, '_> {
             ends.push(total);
         }
         let (models, options) = (self.models, self.options);
+        // What the workers add to, taken out of `p` while they read the rest of it: each
+        // chunk's runs are added in after it, so a worker never holds more than a chunk's.
+        let mut sink = Sink {
+            results: p
+                .variants
+                .iter_mut()
+                .map(|e| std::mem::take(&mut e.results))
+                .collect(),
+            cross: std::mem::take(&mut p.cross),
+            runs: std::mem::take(&mut p.runs),
+            probes: BTreeMap::new(),
+        };
         let shared: &Paired = p;
-        let done = shared.runs();
+        let done: u64 = sink.runs.iter().sum();
         let plan = Plan {
             runs: total,
             seed: options.seed,
             threads: options.threads,
         };
         let progress = &mut *self.progress;
-        let workers = in_parallel(
+        let outcome = in_parallel(
             plan,
             || Worker {
                 sims: models.iter().map(|m| Simulation::new(m)).collect(),
@@ -155,30 +167,64 @@ impl Rounds<'_, '_> {
                     one(w, shared, models, (u, r), probing, options.seed);
                 }
             },
-            |_, runs| {
+            |workers, runs| {
+                for w in workers.iter_mut() {
+                    sink.add(shared, std::mem::take(&mut w.seen));
+                }
                 progress(done + runs.end, planned);
                 Ok(())
             },
             self.stop,
-        )?;
-        let mut all: BTreeMap<usize, Seen> = BTreeMap::new();
-        for w in workers {
-            for (u, s) in w.seen {
-                p.runs[u] += s.runs;
-                for (v, acc) in s.accs.iter().enumerate() {
-                    if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
-                        p.variants[v].results[h].merge(acc);
-                    }
-                    for (a, b) in p.cross[u][v].iter_mut().zip(&s.cross[v]) {
-                        for k in 0..3 {
-                            a[k] += b[k];
-                        }
+        );
+        let Sink {
+            results,
+            cross,
+            runs,
+            probes,
+        } = sink;
+        for (est, results) in p.variants.iter_mut().zip(results) {
+            est.results = results;
+        }
+        (p.cross, p.runs) = (cross, runs);
+        outcome?;
+        Ok(probes)
+    }
+}
+
+/// Per variant, from the probe: whether the run drew, and which subsystems stopped.
+type Probes = Vec<Option<(bool, Vec<bool>)>>;
+
+/// What the rounds' runs add up to, while the workers run.
+struct Sink {
+    /// Per variant, per stratum.
+    results: Vec<Vec<StratumSums>>,
+    /// As [`Paired::cross`].
+    cross: Vec<Vec<Vec<[i128; 3]>>>,
+    /// As [`Paired::runs`].
+    runs: Vec<u64>,
+    /// Per input probed.
+    probes: BTreeMap<usize, Probes>,
+}
+
+impl Sink {
+    /// Adds what a worker saw (exact integers: the same in any order).
+    fn add(&mut self, p: &Paired, seen: BTreeMap<usize, Seen>) {
+        for (u, s) in seen {
+            self.runs[u] += s.runs;
+            for (v, acc) in s.accs.iter().enumerate() {
+                if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
+                    self.results[v][h].merge(acc);
+                }
+                for (a, b) in self.cross[u][v].iter_mut().zip(&s.cross[v]) {
+                    for k in 0..3 {
+                        a[k] += b[k];
                     }
                 }
-                all.insert(u, s);
+            }
+            if s.probe.iter().any(Option::is_some) {
+                self.probes.insert(u, s.probe);
             }
         }
-        Ok(all)
     }
 }
 
@@ -226,7 +272,7 @@ fn one(
             )
         };
         seen.accs[v]
-            .get_or_insert_with(|| StratumSums::new(model))
+            .get_or_insert_with(StratumSums::default)
             .record(model, outcome, r);
         p.values(v, outcome, &mut w.values);
         if v == 0 {
@@ -306,7 +352,7 @@ pub(super) fn neyman(models: &[&Model], p: &Paired, budget: u64) -> Vec<Job> {
                 }
                 let acc = &est.results[h];
                 // Laplace-smoothed share of runs in which the node lost traffic.
-                let impacted = acc.nodes[id.index()].impacted_runs as f64;
+                let impacted = acc.nodes.get(id.index()).impacted_runs as f64;
                 let q = (impacted + 1.0) / (acc.runs as f64 + 2.0);
                 score[u] = est.strata.strata[h].probability * (q * (1.0 - q)).sqrt();
             }
