@@ -75,7 +75,8 @@ fn event_queue(c: &mut Criterion) {
     use std::collections::BinaryHeap;
     let mut group = c.benchmark_group("event queue pop+push");
     for size in [8u64, 64, 1024] {
-        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = (0..size).map(|i| Reverse((i, i))).collect();
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> =
+            (0..size).map(|i| Reverse((i, i))).collect();
         let mut seq = size;
         group.bench_function(format!("bare BinaryHeap, {size} events"), |b| {
             b.iter(|| {
