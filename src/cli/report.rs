@@ -2,7 +2,8 @@
 //! numbers), the input as typed replayed, and all of it written as one HTML file.
 
 use super::plan::{self, estimating, finished};
-use super::{present, simulate, ReportArgs};
+use super::replay::simulate;
+use super::{present, ReportArgs};
 use crate::error::Error;
 use crate::export::{csv, html, json, timeline::Replay, AtomicFile};
 use crate::model::Model;
