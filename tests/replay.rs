@@ -101,3 +101,33 @@ fn a_bad_run_id_is_refused_with_what_is_allowed() {
         );
     }
 }
+
+#[test]
+fn safeguards_are_forced_one_by_one() {
+    let removed = |forced: &str| -> u64 {
+        let out = blastradius(&[
+            "replay",
+            "s3-2017-guarded",
+            "--safeguards",
+            forced,
+            "--json",
+        ]);
+        let v: Value = serde_json::from_slice(&out).expect("JSON");
+        v["servers_removed"].as_u64().expect("a count")
+    };
+    // The guard failing alone: the rate limit holds the removal back at 25 servers.
+    assert_eq!(removed("guard=fail,limit=work"), 25);
+    // Both failing: the 100 servers of 2017; as with `fail`.
+    assert_eq!(removed("guard=fail, limit=fail"), 100);
+    assert_eq!(removed("fail"), 100);
+    assert_eq!(removed("guard=work"), 0);
+    for bad in ["guard", "bogus=fail", "limit=maybe"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_blastradius"))
+            .args(["replay", "s3-2017-guarded", "--safeguards", bad])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("guard=work|fail"), "{bad}: {err}");
+    }
+}

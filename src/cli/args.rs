@@ -423,9 +423,10 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "COUNT[@SELECTOR]")]
     pub input: Option<String>,
     /// Force the safeguards' chance outcomes: `work` (the prompt appears and is declined
-    /// for a wrong input, the guard and rate limit work) or `fail` (none of them does);
-    /// by default they are drawn like the rest.
-    #[arg(long, value_enum)]
+    /// for a wrong input, the guard and rate limit work), `fail` (none of them does), or
+    /// each one by name, the others drawn: `guard=fail,limit=work` (names `prompt`,
+    /// `operator` = `confirm` or `decline`, `guard`, `limit`). By default all are drawn.
+    #[arg(long, value_name = "work|fail|NAME=VALUE,…")]
     pub safeguards: Option<Forced>,
     /// Replay one run of a `run` batch of this scenario and seed exactly, as its summary
     /// names it: `INPUT:RUN` by strata (the default method), the run's index with
@@ -437,26 +438,63 @@ pub struct ReplayArgs {
     pub max_errors: u32,
 }
 
-/// Safeguards forced one way by `replay --safeguards`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Forced {
-    /// Every safeguard works.
-    Work,
-    /// Every safeguard fails.
-    Fail,
-}
+/// Safeguards forced by `replay --safeguards`: every one, or some by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Forced(crate::safeguard::Fates);
 
 impl Forced {
-    /// The safeguards' outcomes this forces.
+    /// The safeguards' outcomes this forces (`None` where drawn).
     pub fn fates(self) -> crate::safeguard::Fates {
-        let works = Some(self == Forced::Work);
-        crate::safeguard::Fates {
-            prompt_works: works,
-            confirmed_anyway: Some(self == Forced::Fail),
-            guard_works: works,
-            limit_works: works,
+        self.0
+    }
+}
+
+impl std::str::FromStr for Forced {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let all = |works: bool| crate::safeguard::Fates {
+            prompt_works: Some(works),
+            confirmed_anyway: Some(!works),
+            guard_works: Some(works),
+            limit_works: Some(works),
             matched: None,
+        };
+        match s.trim() {
+            "work" => return Ok(Forced(all(true))),
+            "fail" => return Ok(Forced(all(false))),
+            _ => {}
         }
+        let expected =
+            "`work`, `fail`, or NAME=VALUE pairs separated by commas: prompt=work|fail, \
+                        operator=confirm|decline, guard=work|fail, limit=work|fail";
+        let mut fates = crate::safeguard::Fates::default();
+        for pair in s.split(',') {
+            let (name, value) = pair
+                .split_once('=')
+                .map(|(n, v)| (n.trim(), v.trim()))
+                .ok_or_else(|| expected.to_string())?;
+            let works = match value {
+                "work" | "works" => true,
+                "fail" | "fails" => false,
+                _ if name == "operator" => match value {
+                    "confirm" | "confirms" => false,
+                    "decline" | "declines" => true,
+                    _ => return Err(format!("operator={value}: expected {expected}")),
+                },
+                _ => return Err(format!("{name}={value}: expected {expected}")),
+            };
+            let slot = match name {
+                "prompt" => &mut fates.prompt_works,
+                "guard" => &mut fates.guard_works,
+                "limit" => &mut fates.limit_works,
+                // The operator declining is the prompt's catch working.
+                "operator" => &mut fates.confirmed_anyway,
+                _ => return Err(format!("no safeguard named `{name}`: expected {expected}")),
+            };
+            *slot = Some(if name == "operator" { !works } else { works });
+        }
+        Ok(Forced(fates))
     }
 }
 
