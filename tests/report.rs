@@ -220,3 +220,22 @@ fn headless_chromium_draws_the_report() {
     assert!(blue > 5_000, "charts: {blue} blue pixels");
     assert!(fill > 1_000, "graph: {fill} filled pixels");
 }
+
+#[test]
+fn a_graph_too_big_to_draw_is_named_not_drawn() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let big = dir.path().join("big.toml");
+    blastradius(&[
+        "generate",
+        "--subsystems",
+        "200",
+        "--services",
+        "20",
+        "-o",
+        big.to_str().expect("utf-8"),
+    ]);
+    let (_out, _, html) = report(&[big.to_str().expect("utf-8")]);
+    assert!(html.contains("220 nodes: more than the 150"), "the note");
+    assert!(!html.contains("<svg class=\"graph\""));
+    assert!(html.contains("Monte Carlo"));
+}

@@ -8,6 +8,10 @@ use layout::gv::{DotParser, GraphBuilder};
 use crate::export::diagram::dot;
 use crate::model::{Model, NodeId};
 
+/// The most nodes drawn: beyond it a page cannot show the graph legibly, and the layout's
+/// crossing reduction takes seconds (220 nodes: about 2 s) to minutes.
+pub const MOST_NODES: usize = 150;
+
 /// Fill of a node fully unavailable at some time in the run.
 pub const DOWN: &str = "#f4a6a6";
 /// Fill of a node that lost a part of its traffic, or servers, but never all of it.

@@ -203,6 +203,17 @@ fn graph_section(html: &mut String, page: &Page) {
             None
         }
     };
+    if m.nodes.len() > graph::MOST_NODES {
+        let _ = writeln!(
+            html,
+            "<section>\n<h2>Dependency graph</h2>\n<p class=\"note\">{} nodes: more than the \
+             {} a page can show legibly (and a layered layout can place quickly). \
+             <code>blastradius graph --format dot</code> gives it to Graphviz.</p>\n</section>",
+            m.nodes.len(),
+            graph::MOST_NODES
+        );
+        return;
+    }
     let Some(svg) = graph::svg(m, &fill) else {
         return;
     };
@@ -232,8 +243,19 @@ fn graph_section(html: &mut String, page: &Page) {
 fn as_it_happened(html: &mut String, replay: &Replay) -> io::Result<()> {
     let m = replay.model;
     html.push_str("<section>\n<h2>As it happened</h2>\n");
-    let rows = gantt::rows(m, replay.changes);
+    let mut rows = gantt::rows(m, replay.changes);
     let span = replay.end().since_start().as_millis();
+    let changed = rows.len();
+    // A chart of more rows than this is not read: the first ones (the causes) are drawn.
+    const MOST_ROWS: usize = 60;
+    rows.truncate(MOST_ROWS);
+    if changed > MOST_ROWS {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">{changed} nodes changed; the chart shows the first {MOST_ROWS} \
+             in dependency order, the timeline below has them all.</p>"
+        );
+    }
     if !rows.is_empty() && span > 0 {
         let names: Vec<String> = rows
             .iter()
