@@ -54,8 +54,8 @@ fn field(text: &str) -> Vec<u8> {
 
 impl<'m, W: Write> RunsCsv<'m, W> {
     /// Writes the header.
-    pub fn new(model: &'m Model, mut w: W) -> io::Result<Self> {
-        let nodes: Vec<NodeId> = model.reported().map(|(id, _)| id).collect();
+    pub fn new(model: &'m Model, w: W) -> io::Result<Self> {
+        let mut csv = RunsCsv::unwritten(model, w);
         let mut header: Vec<String> = [
             "run",
             "typed_count",
@@ -72,39 +72,46 @@ impl<'m, W: Write> RunsCsv<'m, W> {
         .map(String::from)
         .to_vec();
         header.extend(
-            nodes
+            csv.nodes
                 .iter()
                 .map(|&id| format!("downtime_s.{}", model.node(id).name)),
         );
         if model.has_data() {
             header.push("data_loss_s".into());
         }
-        let subsystems: Vec<NodeId> = nodes
-            .iter()
-            .copied()
-            .filter(|&id| matches!(model.node(id).kind, crate::model::NodeKind::Subsystem(_)))
-            .collect();
-        for &id in &subsystems {
+        for &id in &csv.subsystems {
             for share in [50, 90, 100] {
                 header.push(format!("servers_back_{share}_s.{}", model.node(id).name));
             }
         }
         let mut head = csv::Writer::from_writer(Vec::new());
         head.write_record(&header)?;
-        w.write_all(&head.into_inner().map_err(|e| e.into_error())?)?;
+        csv.out
+            .write_all(&head.into_inner().map_err(|e| e.into_error())?)?;
+        Ok(csv)
+    }
+
+    /// The formatter of `model`'s rows into `w`, nothing written yet.
+    fn unwritten(model: &'m Model, w: W) -> Self {
+        let nodes: Vec<NodeId> = model.reported().map(|(id, _)| id).collect();
+        let subsystems: Vec<NodeId> = nodes
+            .iter()
+            .copied()
+            .filter(|&id| matches!(model.node(id).kind, crate::model::NodeKind::Subsystem(_)))
+            .collect();
         let cmd = &model.command;
         let selectors = std::iter::once(cmd.selector_name(crate::typo::Selector::Intended))
             .chain(cmd.target_typos.matches.iter().map(|m| m.name.as_str()))
             .map(field)
             .collect();
-        Ok(RunsCsv {
+        RunsCsv {
             model,
             nodes,
             subsystems,
             selectors,
             out: w,
             line: Vec::with_capacity(256),
-        })
+        }
     }
 
     /// Writes one run's row.
@@ -190,9 +197,7 @@ impl<'m> RunsCsv<'m, Vec<u8>> {
     /// A formatter of rows without the header, into memory: what each worker of a batch
     /// formats its runs with, the caller writing them after the header in run order.
     pub fn rows(model: &'m Model) -> Self {
-        let mut csv = RunsCsv::new(model, Vec::new()).expect("writing to memory cannot fail");
-        csv.out.clear();
-        csv
+        RunsCsv::unwritten(model, Vec::new())
     }
 }
 

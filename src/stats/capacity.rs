@@ -52,26 +52,60 @@ fn entry<T: Default>(list: &mut Vec<(u32, T)>, i: u32) -> &mut T {
     &mut list[at].1
 }
 
-/// One subsystem's capacity over a stratum's runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CapacitySums {
+/// What counts the times a share was back: buckets by strata, a tally in plain runs.
+pub trait Times: Default {
+    /// Counts one time, in ms.
+    fn add(&mut self, ms: u64);
+    /// Adds `other`'s times.
+    fn add_all(&mut self, other: &Self);
+}
+
+impl Times for Buckets {
+    fn add(&mut self, ms: u64) {
+        self.record(ms);
+    }
+    fn add_all(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+impl Times for Tally {
+    fn add(&mut self, ms: u64) {
+        self.record(ms);
+    }
+    fn add_all(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
+/// One subsystem's capacity over runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareSums<H> {
     /// Per share, the runs in which it fell below it.
     pub below_runs: [u64; 3],
     /// Per share, of those runs, how many ended with it not back.
     pub not_back: [u64; 3],
-    /// Per share, the time it was back in each of those runs ([`NOT_BACK`] if not).
-    pub back: [Buckets; 3],
+    /// Per share, the time it was back in each of those runs, in ms ([`NOT_BACK`] if not).
+    pub back: [H; 3],
 }
 
-/// The capacity over a stratum's runs of each subsystem that lost servers in one of
-/// them, by node index.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StratumCapacity {
+/// The capacity over runs of each subsystem that lost servers in one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByNode<H> {
     /// (node index, its sums), sorted by node.
-    pub nodes: Vec<(u32, CapacitySums)>,
+    pub nodes: Vec<(u32, ShareSums<H>)>,
 }
 
-impl StratumCapacity {
+/// One subsystem's capacity over a stratum's runs.
+pub type CapacitySums = ShareSums<Buckets>;
+/// One subsystem's capacity over plain runs.
+pub type CapacityTally = ShareSums<Tally>;
+/// The capacity over a stratum's runs, by node.
+pub type StratumCapacity = ByNode<Buckets>;
+/// The capacity over plain runs, by node.
+pub type PlainCapacity = ByNode<Tally>;
+
+impl<H: Times> ByNode<H> {
     /// Counts one run.
     pub fn record(&mut self, model: &Model, o: &Outcome) {
         for (i, c) in lost(model, o) {
@@ -80,75 +114,29 @@ impl StratumCapacity {
                 if let Some(ms) = value(c.back[k]) {
                     s.below_runs[k] += 1;
                     s.not_back[k] += u64::from(ms == NOT_BACK);
-                    s.back[k].record(ms);
+                    s.back[k].add(ms);
                 }
             }
         }
     }
 
     /// Adds `other`'s runs.
-    pub fn merge(&mut self, other: &StratumCapacity) {
+    pub fn merge(&mut self, other: &ByNode<H>) {
         for (i, b) in &other.nodes {
             let a = entry(&mut self.nodes, *i);
             for k in 0..3 {
                 a.below_runs[k] += b.below_runs[k];
                 a.not_back[k] += b.not_back[k];
-                a.back[k].merge(&b.back[k]);
+                a.back[k].add_all(&b.back[k]);
             }
         }
     }
 
     /// Node `i`'s sums, if it lost servers in some run.
-    pub fn get(&self, i: usize) -> Option<&CapacitySums> {
+    pub fn get(&self, i: usize) -> Option<&ShareSums<H>> {
         let i = u32::try_from(i).ok()?;
         let at = self.nodes.binary_search_by_key(&i, |e| e.0).ok()?;
         Some(&self.nodes[at].1)
-    }
-}
-
-/// One subsystem's capacity over plain Monte Carlo runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CapacityTally {
-    /// Per share, the runs in which it fell below it.
-    pub below_runs: [u64; 3],
-    /// Per share, of those runs, how many ended with it not back.
-    pub not_back: [u64; 3],
-    /// Per share, the time it was back in each of those runs, in ms ([`NOT_BACK`] if not).
-    pub back: [Tally; 3],
-}
-
-/// The capacity over plain runs of each subsystem that lost servers in one of them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlainCapacity {
-    /// (node index, its tally), sorted by node.
-    pub nodes: Vec<(u32, CapacityTally)>,
-}
-
-impl PlainCapacity {
-    /// Counts one run.
-    pub fn record(&mut self, model: &Model, o: &Outcome) {
-        for (i, c) in lost(model, o) {
-            let t = entry(&mut self.nodes, i);
-            for k in 0..3 {
-                if let Some(ms) = value(c.back[k]) {
-                    t.below_runs[k] += 1;
-                    t.not_back[k] += u64::from(ms == NOT_BACK);
-                    t.back[k].record(ms);
-                }
-            }
-        }
-    }
-
-    /// Adds `other`'s runs.
-    pub fn merge(&mut self, other: &PlainCapacity) {
-        for (i, b) in &other.nodes {
-            let a = entry(&mut self.nodes, *i);
-            for k in 0..3 {
-                a.below_runs[k] += b.below_runs[k];
-                a.not_back[k] += b.not_back[k];
-                a.back[k].merge(&b.back[k]);
-            }
-        }
     }
 }
 
