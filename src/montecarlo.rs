@@ -210,3 +210,44 @@ fn in_range<W: Send>(
     }
     Ok(workers)
 }
+
+/// Share `index` (from 1) of `count` of a batch of runs, for sharded runs: a contiguous
+/// range, the shares in order covering the runs exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// Which, from 1.
+    pub index: u64,
+    /// Of how many.
+    pub count: u64,
+}
+
+impl Share {
+    /// All the runs.
+    pub const WHOLE: Share = Share { index: 1, count: 1 };
+
+    /// This share of `0..runs`.
+    pub fn of(self, runs: u64) -> std::ops::Range<u64> {
+        let at = |i: u64| (u128::from(runs) * u128::from(i) / u128::from(self.count.max(1))) as u64;
+        at(self.index.saturating_sub(1))..at(self.index)
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::Share;
+
+    #[test]
+    fn shares_cover_the_runs_exactly_and_in_order() {
+        for runs in [0u64, 1, 7, 1_000_003, u64::MAX] {
+            for count in [1u64, 2, 3, 10, 64] {
+                let mut next = 0;
+                for index in 1..=count {
+                    let r = Share { index, count }.of(runs);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, runs);
+            }
+        }
+    }
+}

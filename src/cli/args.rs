@@ -58,9 +58,9 @@ pub enum Command {
         /// A scenario file or the name of a built-in scenario.
         scenario: String,
     },
-    /// Combine the partial results of a sharded run (`run --method plain --shard I/N
-    /// --partial FILE` on each of N machines) into its summary: the same bytes as the run
-    /// done on one machine.
+    /// Combine the partial results of a sharded run (`run`, `compare` or `sweep` with
+    /// `--shard I/N --partial FILE` on each of N machines) into its summary: the same bytes
+    /// as the run done on one machine. By strata, round 1 merges into a pilot (`--partial`).
     Merge(MergeArgs),
     /// The dependency graph for other tools: Graphviz DOT, Mermaid or JSON
     /// (`blastradius graph --format dot | dot -Tsvg > graph.svg`).
@@ -216,23 +216,39 @@ pub struct RunArgs {
     /// No progress bar and no timing on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Sharded runs: `--shard I/N --partial FILE [--pilot FILE]`.
+    #[command(flatten)]
+    pub sharding: ShardArgs,
+}
+
+/// Sharded runs, for `run`, `compare` and `sweep`.
+#[derive(Debug, Default, Args)]
+pub struct ShardArgs {
     /// Run only shard I of N (`--shard 2/8`: the second eighth of the runs) and write its
-    /// partial result to `--partial`; `merge` combines the shards (with --method plain).
+    /// partial result to `--partial`; `merge` combines the shards. By strata in two rounds:
+    /// merge round 1's shards with `merge … --partial PILOT`, then run round 2 with
+    /// `--pilot PILOT` and merge the pilot with round 2's shards
     #[arg(long, value_name = "I/N", requires = "partial")]
     pub shard: Option<Shard>,
     /// Where `--shard` writes its partial result.
     #[arg(long, value_name = "FILE", requires = "shard")]
     pub partial: Option<PathBuf>,
+    /// By strata, round 2 of a sharded run: the merged round 1 (`merge … --partial PILOT`),
+    /// from which every shard allocates the rest of the runs.
+    #[arg(long, value_name = "PILOT", requires = "shard")]
+    pub pilot: Option<PathBuf>,
+}
+
+impl ShardArgs {
+    /// The share of the runs asked for, if any.
+    pub fn share(&self) -> Option<crate::montecarlo::Share> {
+        self.shard.map(|Shard(share)| share)
+    }
 }
 
 /// One shard of a run: `index` (from 1) of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
-    /// Which, from 1.
-    pub index: u64,
-    /// Of how many.
-    pub count: u64,
-}
+pub struct Shard(pub crate::montecarlo::Share);
 
 impl std::str::FromStr for Shard {
     type Err = String;
@@ -242,7 +258,9 @@ impl std::str::FromStr for Shard {
             .split_once('/')
             .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
         match parsed {
-            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            Some((index, count)) if index >= 1 && index <= count => {
+                Ok(Shard(crate::montecarlo::Share { index, count }))
+            }
             _ => Err("expected I/N with 1 <= I <= N, such as 2/8".into()),
         }
     }
@@ -251,12 +269,20 @@ impl std::str::FromStr for Shard {
 /// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// The partial results of every shard of one run, in any order.
+    /// The partial results of every shard of one round, in any order (round 2 by strata:
+    /// with the pilot they were allocated from).
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
     /// Write the summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write the results as CSV to this file (by strata: as `run`, `compare` or `sweep`
+    /// would; plain runs keep no rows).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Round 1 by strata: where to write the merged round (the pilot round 2 needs).
+    #[arg(long, value_name = "PILOT")]
+    pub partial: Option<PathBuf>,
 }
 
 /// Arguments of `compare`.
@@ -276,6 +302,9 @@ pub struct CompareArgs {
     /// Runs, seed, threads and outputs.
     #[command(flatten)]
     pub estimate: EstimateArgs,
+    /// Sharded runs: `--shard I/N --partial FILE [--pilot FILE]`.
+    #[command(flatten)]
+    pub sharding: ShardArgs,
 }
 
 /// Arguments of `sweep`.
@@ -299,6 +328,9 @@ pub struct SweepArgs {
     /// Runs, seed, threads and outputs.
     #[command(flatten)]
     pub estimate: EstimateArgs,
+    /// Sharded runs: `--shard I/N --partial FILE [--pilot FILE]`.
+    #[command(flatten)]
+    pub sharding: ShardArgs,
 }
 
 /// Arguments of `budget`.

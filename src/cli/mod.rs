@@ -11,6 +11,7 @@ macro_rules! note {
 
 mod args;
 mod files;
+mod merge;
 mod plan;
 mod replay;
 mod report;
@@ -32,6 +33,7 @@ pub use args::{
 };
 
 use crate::error::Error;
+use crate::export::partial::{Job, Source};
 use crate::export::{csv::RunsCsv, diagram, graph, json, text, AtomicFile};
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
@@ -82,7 +84,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
         Command::Scenarios => list(&mut out),
         Command::Generate(args) => generate(&args, &mut out),
         Command::Graph(args) => graph_out(&args, &mut out),
-        Command::Merge(args) => shard::merge(&args, &mut out),
+        Command::Merge(args) => merge::merge(&args, &mut out),
         Command::Report(args) => report::report(&args),
     };
     result.and_then(|()| out.flush().map_err(stdout_error))
@@ -96,10 +98,10 @@ fn stdout_error(source: io::Error) -> Error {
 }
 
 fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
-    if let (Some(s), Some(path)) = (args.shard, &args.partial) {
-        return shard::run(args, s, path, out);
-    }
     let threads = args.threads()?;
+    if let Some(share) = args.sharding.share() {
+        return run_shard(args, share, threads, out);
+    }
     let model = scenario::load_with(&args.scenario, &args.sets)?;
     let precision = args.precision()?;
     let outputs = [
@@ -167,6 +169,42 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// `run --shard I/N --partial FILE [--pilot PILOT]`.
+fn run_shard(
+    args: &RunArgs,
+    share: montecarlo::Share,
+    threads: usize,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    if args.precision()?.is_some() {
+        return Err(Error::InvalidOption {
+            option: "--shard",
+            value: format!("{}/{}", share.index, share.count),
+            expected: "no --precision with it: shards run a fixed number of runs".into(),
+        });
+    }
+    let (origin, text) = scenario::text_with(&args.scenario, &args.sets)?;
+    let work = shard::Work {
+        job: match args.method {
+            Method::Plain => Job::Plain,
+            Method::Strata => Job::Strata,
+        },
+        scenarios: vec![Source { origin, text }],
+        options: crate::stratified::Options {
+            runs: args.runs(),
+            seed: args.seed,
+            threads,
+            max_errors: args.max_errors,
+        },
+        quiet: args.quiet,
+        outputs: plan::Outputs {
+            csv: args.csv.as_deref(),
+            json: args.json.as_deref(),
+        },
+    };
+    shard::run(work, share, &args.sharding, &[&args.scenario], out)
 }
 
 /// The per-run CSV, written to a temporary file and renamed into place when committed.

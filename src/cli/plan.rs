@@ -2,15 +2,18 @@
 //! planning commands on common random numbers, `compare`, `sweep` and `budget`.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use super::shard;
 use super::{progress_bar, stdout_error, stop_on_ctrl_c};
 use super::{BudgetArgs, CompareArgs, EstimateArgs, RunArgs, SweepArgs};
 use crate::error::Error;
+use crate::export::partial::{Job, Source};
 use crate::export::{compare as compare_text, csv, json, strata, sweep as sweep_text, AtomicFile};
 use crate::model::{Model, NodeKind};
-use crate::planning;
+use crate::planning::{self, SweepReport};
 use crate::report::{CompareReport, StrataReport};
 use crate::scenario;
 use crate::stratified;
@@ -48,13 +51,11 @@ pub(super) fn run_strata(
     };
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    if let Some(path) = &args.csv {
-        AtomicFile::write_with(path, |w| csv::write_strata(w, model, &est))?;
-    }
-    if let Some(path) = &args.json {
-        AtomicFile::write_with(path, |w| json::write(w, &report))?;
-    }
-    strata::write_summary(out, &report).map_err(stdout_error)?;
+    let outputs = Outputs {
+        csv: args.csv.as_deref(),
+        json: args.json.as_deref(),
+    };
+    show_strata(outputs, model, &est, &report, out)?;
     if !args.quiet {
         let runs = est.runs();
         note!(
@@ -72,24 +73,91 @@ pub(super) fn run_strata(
     Ok(())
 }
 
+/// Where results go besides the summary on standard output.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Outputs<'a> {
+    /// `--csv`.
+    pub csv: Option<&'a Path>,
+    /// `--json`.
+    pub json: Option<&'a Path>,
+}
+
+impl<'a> Outputs<'a> {
+    pub fn of(args: &'a EstimateArgs) -> Self {
+        Outputs {
+            csv: args.csv.as_deref(),
+            json: args.json.as_deref(),
+        }
+    }
+
+    /// Writes the files asked for: files first, so that a reader who closes standard
+    /// output early (`| head`) does not cost them.
+    pub fn write(
+        self,
+        csv: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+        json: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), Error> {
+        if let Some(path) = self.csv {
+            AtomicFile::write_with(path, |w| csv(w))?;
+        }
+        if let Some(path) = self.json {
+            AtomicFile::write_with(path, |w| json(w))?;
+        }
+        Ok(())
+    }
+}
+
+/// The results of a run by strata: its files, then its summary.
+pub(super) fn show_strata(
+    outputs: Outputs,
+    model: &Model,
+    est: &stratified::Estimate,
+    report: &StrataReport,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    outputs.write(
+        |w| csv::write_strata(w, model, est),
+        |w| json::write(w, report),
+    )?;
+    strata::write_summary(out, report).map_err(stdout_error)
+}
+
 /// `compare`: variants on common random numbers.
 pub(super) fn compare(args: &CompareArgs, out: &mut dyn Write) -> Result<(), Error> {
     let options = args.estimate.options()?;
     let inputs: Vec<&str> = args.scenarios.iter().map(String::as_str).collect();
     check(&inputs, &args.estimate)?;
-    let (models, names) = variants(args)?;
+    let (models, names, sources) = variants(args)?;
+    if let Some(share) = args.sharding.share() {
+        let work = shard::Work {
+            job: Job::Compare { names },
+            scenarios: sources,
+            options,
+            quiet: args.estimate.quiet,
+            outputs: Outputs::of(&args.estimate),
+        };
+        return shard::run(work, share, &args.sharding, &inputs, out);
+    }
     let refs: Vec<&Model> = models.iter().collect();
     let paired = estimating(&args.estimate, |progress, stop| {
         stratified::run_paired(&refs, options, progress, stop)
     })?;
     let report = CompareReport::new(&refs, &names, &paired, options.seed);
-    outputs(
-        &args.estimate,
-        |w| csv::write_compare(w, &report),
-        |w| json::write(w, &report),
-    )?;
-    compare_text::write(out, &report).map_err(stdout_error)?;
+    show_compare(Outputs::of(&args.estimate), &report, out)?;
     finished(&args.estimate, report.complete, report.runs)
+}
+
+/// The results of a comparison: its files, then its table.
+pub(super) fn show_compare(
+    outputs: Outputs,
+    report: &CompareReport,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    outputs.write(
+        |w| csv::write_compare(w, report),
+        |w| json::write(w, report),
+    )?;
+    compare_text::write(out, report).map_err(stdout_error)
 }
 
 /// `sweep`: a grid of values on common random numbers.
@@ -97,6 +165,26 @@ pub(super) fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), Error> 
     let options = args.estimate.options()?;
     check(&[&args.scenario], &args.estimate)?;
     let node = chosen_node(&args.scenario, &args.sets, args.node.as_deref())?;
+    if let Some(share) = args.sharding.share() {
+        let base = scenario::load_with(&args.scenario, &args.sets)?.origin;
+        let (points, indices) = planning::grid_sources(&args.scenario, &args.sets, &args.vary)?;
+        let work = shard::Work {
+            job: Job::Sweep {
+                scenario: base,
+                varied: args.vary.iter().map(|v| v.key.clone()).collect(),
+                values: planning::point_values(&args.vary, &indices),
+                node,
+            },
+            scenarios: points
+                .into_iter()
+                .map(|(origin, text)| Source { origin, text })
+                .collect(),
+            options,
+            quiet: args.estimate.quiet,
+            outputs: Outputs::of(&args.estimate),
+        };
+        return shard::run(work, share, &args.sharding, &[&args.scenario], out);
+    }
     let report = estimating(&args.estimate, |progress, stop| {
         planning::sweep(
             &args.scenario,
@@ -107,13 +195,19 @@ pub(super) fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<(), Error> 
             stop,
         )
     })?;
-    outputs(
-        &args.estimate,
-        |w| csv::write_sweep(w, &report),
-        |w| json::write(w, &report),
-    )?;
-    sweep_text::write_sweep(out, &report, &node).map_err(stdout_error)?;
+    show_sweep(Outputs::of(&args.estimate), &report, &node, out)?;
     finished(&args.estimate, report.complete, report.runs)
+}
+
+/// The results of a sweep: its files, then its table of `node`.
+pub(super) fn show_sweep(
+    outputs: Outputs,
+    report: &SweepReport,
+    node: &str,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    outputs.write(|w| csv::write_sweep(w, report), |w| json::write(w, report))?;
+    sweep_text::write_sweep(out, report, node).map_err(stdout_error)
 }
 
 /// `budget`: the smallest (or largest) value that meets a target.
@@ -128,8 +222,7 @@ pub(super) fn budget(args: &BudgetArgs, out: &mut dyn Write) -> Result<(), Error
     let report = estimating(&args.estimate, |progress, stop| {
         planning::budget(&args.scenario, &args.sets, &asked, options, progress, stop)
     })?;
-    outputs(
-        &args.estimate,
+    Outputs::of(&args.estimate).write(
         |w| csv::write_sweep(w, &report.sweep),
         |w| json::write(w, &report),
     )?;
@@ -198,21 +291,6 @@ pub(super) fn estimating<T>(
     result
 }
 
-/// Writes the CSV and JSON files asked for.
-pub(super) fn outputs(
-    args: &EstimateArgs,
-    csv: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-    json: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), Error> {
-    if let Some(path) = &args.csv {
-        AtomicFile::write_with(path, |w| csv(w))?;
-    }
-    if let Some(path) = &args.json {
-        AtomicFile::write_with(path, |w| json(w))?;
-    }
-    Ok(())
-}
-
 /// An error if a stop request cut the work short.
 pub(super) fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result<(), Error> {
     if complete {
@@ -226,8 +304,8 @@ pub(super) fn finished(args: &EstimateArgs, complete: bool, runs: u64) -> Result
 
 /// The models `compare` runs and their names: each scenario, then each `--variant` of the
 /// first; two at least.
-fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
-    let (models, names) = models(&args.scenarios, &args.variants, &args.sets)?;
+fn variants(args: &CompareArgs) -> Result<Named, Error> {
+    let (models, names, sources) = models(&args.scenarios, &args.variants, &args.sets)?;
     if models.len() < 2 {
         return Err(Error::InvalidOption {
             option: "compare",
@@ -235,19 +313,27 @@ fn variants(args: &CompareArgs) -> Result<(Vec<Model>, Vec<String>), Error> {
             expected: "two scenarios or more, or a scenario and --variant NAME KEY=VALUE...".into(),
         });
     }
-    Ok((models, names))
+    Ok((models, names, sources))
 }
 
+/// Models, their names and their texts.
+pub(super) type Named = (Vec<Model>, Vec<String>, Vec<Source>);
+
 /// The models of `scenarios`, then of each variant of the first (`NAME:KEY=VALUE`), each
-/// with `sets` applied, and their names; a name already taken gets ` #2`, ` #3`…
+/// with `sets` applied, their names (a name already taken gets ` #2`, ` #3`…) and their
+/// texts.
 pub(super) fn models(
     scenarios: &[String],
     variants: &[String],
     sets: &[scenario::Set],
-) -> Result<(Vec<Model>, Vec<String>), Error> {
+) -> Result<Named, Error> {
     let mut models = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    let mut add = |model: Model, name: String, names: &mut Vec<String>| {
+    let mut sources = Vec::new();
+    let mut add = |spec: &str, sets: &[scenario::Set], name: Option<String>| {
+        let (origin, text) = scenario::text_with(spec, sets)?;
+        let model = scenario::parse(&origin, &text)?;
+        let name = name.unwrap_or_else(|| model.name.clone());
         let mut unique = name.clone();
         let mut k = 2;
         while names.contains(&unique) {
@@ -256,11 +342,11 @@ pub(super) fn models(
         }
         names.push(unique);
         models.push(model);
+        sources.push(Source { origin, text });
+        Ok::<(), Error>(())
     };
     for spec in scenarios {
-        let model = scenario::load_with(spec, sets)?;
-        let name = model.name.clone();
-        add(model, name, &mut names);
+        add(spec, sets, None)?;
     }
     // Changes grouped by variant name, in the order the names first appear.
     let mut groups: Vec<(String, Vec<scenario::Set>)> = Vec::new();
@@ -284,8 +370,7 @@ pub(super) fn models(
         }
     }
     for (name, sets) in groups {
-        let model = scenario::load_with(&scenarios[0], &sets)?;
-        add(model, name, &mut names);
+        add(&scenarios[0], &sets, Some(name))?;
     }
-    Ok((models, names))
+    Ok((models, names, sources))
 }

@@ -25,7 +25,7 @@ pub(super) fn report(args: &ReportArgs) -> Result<(), Error> {
         ("--json", e.json.as_deref()),
     ];
     super::files::check_outputs(&inputs, &present(&outputs))?;
-    let (models, names) = plan::models(&scenarios, &args.variants, &args.sets)?;
+    let (models, names, _) = plan::models(&scenarios, &args.variants, &args.sets)?;
     let refs: Vec<&Model> = models.iter().collect();
     let paired = estimating(e, |progress, stop| {
         if refs.len() > 1 {
@@ -38,9 +38,10 @@ pub(super) fn report(args: &ReportArgs) -> Result<(), Error> {
     let report = StrataReport::new(model, est, options.seed);
     let compare = (refs.len() > 1).then(|| CompareReport::new(&refs, &names, &paired, e.seed));
     match &compare {
-        Some(c) => plan::outputs(e, |w| csv::write_compare(w, c), |w| json::write(w, c))?,
-        None => plan::outputs(
-            e,
+        Some(c) => {
+            plan::Outputs::of(e).write(|w| csv::write_compare(w, c), |w| json::write(w, c))?
+        }
+        None => plan::Outputs::of(e).write(
             |w| csv::write_strata(w, model, est),
             |w| json::write(w, &report),
         )?,

@@ -1,205 +1,190 @@
-//! Sharded runs: `run --shard I/N --partial FILE` runs one contiguous share of the runs and
-//! writes its statistics; `merge` checks that the files are every shard of one run, once,
-//! and reports the whole, byte for byte as the run done at once would.
+//! Sharded runs: `run`, `compare` and `sweep` with `--shard I/N --partial FILE` run one
+//! share of the runs and write its statistics; `merge` checks that the files are every
+//! shard of one round, once, and reports the whole, byte for byte as the run done at once
+//! would. By strata a run has two rounds (see [`crate::stratified::first_round`]): round
+//! 1's shards merge into a pilot, from which round 2's shards allocate the rest.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
-use super::args::{MergeArgs, Method, RunArgs, Shard};
+use super::args::ShardArgs;
+use super::plan::Outputs;
 use super::{files, present, progress_bar, stdout_error, stop_on_ctrl_c};
 use crate::error::Error;
-use crate::export::partial::{self, Partial};
-use crate::export::{json, text, AtomicFile};
-use crate::montecarlo::{self, Plan};
-use crate::report::Report;
+use crate::export::partial::{self, Job, Partial, Source, Statistics};
+use crate::export::AtomicFile;
+use crate::model::Model;
+use crate::montecarlo::{self, Plan, Share};
 use crate::scenario;
-use crate::stats::Accumulator;
+use crate::stratified::{self, Paired};
 
-/// `run --shard I/N --partial FILE`.
-pub fn run(args: &RunArgs, shard: Shard, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+/// What a sharded command runs.
+pub(super) struct Work<'a> {
+    /// What is run.
+    pub job: Job,
+    /// Its scenarios, as run.
+    pub scenarios: Vec<Source>,
+    /// Runs, seed, threads, keystroke errors.
+    pub options: stratified::Options,
+    /// No progress bar.
+    pub quiet: bool,
+    /// The outputs asked for, which a shard refuses: `merge` writes them.
+    pub outputs: Outputs<'a>,
+}
+
+/// Runs `share` of `work` and writes its partial result where `sharding` says; `inputs`
+/// are the scenario files read (which it must not overwrite).
+pub(super) fn run(
+    work: Work,
+    share: Share,
+    sharding: &ShardArgs,
+    inputs: &[&str],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let refuse = |expected: &str| Error::InvalidOption {
         option: "--shard",
-        value: format!("{}/{}", shard.index, shard.count),
+        value: format!("{}/{}", share.index, share.count),
         expected: expected.into(),
     };
-    if args.method != Method::Plain {
-        // By strata, each round's allocation depends on every run before it.
+    if work.outputs.json.is_some() || work.outputs.csv.is_some() {
         return Err(refuse(
-            "--method plain with it (runs by strata are not sharded)",
+            "no --json or --csv with it: `merge` writes the results",
         ));
     }
-    if args.precision()?.is_some() {
+    let plain = work.job == Job::Plain;
+    if plain && sharding.pilot.is_some() {
         return Err(refuse(
-            "no --precision with it: shards run a fixed number of runs",
+            "no --pilot with --method plain: plain runs have one round",
         ));
     }
-    if args.json.is_some() || args.csv.is_some() {
-        return Err(refuse(
-            "no --json or --csv with it: `merge` writes the summary",
-        ));
-    }
-    files::check_outputs(&[&args.scenario], &present(&[("--partial", Some(path))]))?;
-    let threads = args.threads()?;
-    let (origin, text) = scenario::text_with(&args.scenario, &args.sets)?;
-    let model = scenario::parse(&origin, &text)?;
-    let plan = Plan {
-        runs: args.runs(),
-        seed: args.seed,
-        threads,
+    let Some(path) = sharding.partial.as_deref() else {
+        return Err(refuse("--partial FILE with it"));
     };
-    let range = partial::shard_range(plan.runs, shard.index, shard.count);
+    let mut read: Vec<&str> = inputs.to_vec();
+    let pilot_name = sharding.pilot.as_ref().map(|p| p.display().to_string());
+    read.extend(pilot_name.as_deref());
+    files::check_outputs(&read, &present(&[("--partial", Some(path))]))?;
+    let models = work
+        .scenarios
+        .iter()
+        .map(|s| scenario::parse(&s.origin, &s.text))
+        .collect::<Result<Vec<Model>, _>>()?;
+    let refs: Vec<&Model> = models.iter().collect();
+    let o = work.options;
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(range.end - range.start, "runs", args.quiet);
+    let bar = progress_bar(o.runs, "runs", work.quiet);
     let started = Instant::now();
-    let acc = montecarlo::run_range(
-        &model,
-        plan,
-        range.clone(),
-        None,
-        &mut |done| bar.set_position(done),
-        &stop,
-    )?;
+    let mut planned = 0;
+    let mut progress = |done, all| {
+        planned = all;
+        bar.set_length(all);
+        bar.set_position(done);
+    };
+    let (round, pilot, statistics, done) = if plain {
+        let plan = Plan {
+            runs: o.runs,
+            seed: o.seed,
+            threads: o.threads,
+        };
+        let range = share.of(plan.runs);
+        let size = range.end - range.start;
+        let mut progress = |done| progress(done, size);
+        let acc =
+            montecarlo::run_range(&models[0], plan, range.clone(), None, &mut progress, &stop)?;
+        let done = acc.runs;
+        let statistics = Statistics::Plain {
+            first_run: range.start,
+            end_run: range.end,
+            statistics: Box::new(acc),
+        };
+        (1, None, statistics, (done, done == size))
+    } else {
+        let pairs = matches!(work.job, Job::Compare { .. });
+        let (round, pilot, p) = match &sharding.pilot {
+            None => {
+                let p = stratified::first_round(&refs, o, pairs, share, &mut progress, &stop)?;
+                (1, None, p)
+            }
+            Some(file) => {
+                let pilot = partial::read(file)?;
+                let refuse = |why: String| Error::Partial {
+                    path: file.clone(),
+                    why,
+                };
+                if pilot.round != 1 || pilot.shard.is_some() {
+                    return Err(refuse(
+                        "not a pilot: give the merged round 1 (`merge … --partial PILOT`)".into(),
+                    ));
+                }
+                let theirs = (&pilot.job, &pilot.scenario_hash, pilot.seed, pilot.runs);
+                let ours = (
+                    &work.job,
+                    &partial::scenarios_hash(&work.scenarios),
+                    o.seed,
+                    o.runs,
+                );
+                if theirs != ours
+                    || pilot.max_errors != o.max_errors
+                    || pilot.build != partial::build()
+                {
+                    return Err(refuse(format!(
+                        "the pilot of another run ({}; seed {}, {} runs): round 2 takes the same \
+                         command, scenario, seed and --runs as round 1",
+                        pilot.build, pilot.seed, pilot.runs
+                    )));
+                }
+                let Statistics::Strata { state } = pilot.statistics else {
+                    return Err(refuse("not a run by strata".into()));
+                };
+                let start = Paired::restore(&refs, o.max_errors, pairs, state).map_err(refuse)?;
+                let p = stratified::second_round(&refs, o, &start, share, &mut progress, &stop)?;
+                (2, Some(pilot.file_hash), p)
+            }
+        };
+        let complete = p.variants.iter().all(|e| e.complete);
+        let done = p.runs();
+        (
+            round,
+            pilot,
+            Statistics::Strata { state: p.state() },
+            (done, complete),
+        )
+    };
     bar.finish_and_clear();
-    let done = acc.runs;
+    let (done, complete) = done;
     let p = Partial {
         format: partial::FORMAT.into(),
         version: partial::VERSION,
         build: partial::build(),
-        origin,
-        scenario_hash: partial::hash(&text),
-        scenario: text,
-        seed: plan.seed,
-        runs: plan.runs,
-        shard: shard.index,
-        shards: shard.count,
-        first_run: range.start,
-        end_run: range.end,
-        statistics: acc,
+        job: work.job,
+        scenario_hash: partial::scenarios_hash(&work.scenarios),
+        scenarios: work.scenarios,
+        seed: o.seed,
+        runs: o.runs,
+        max_errors: o.max_errors,
+        round,
+        shard: Some(share.index),
+        shards: share.count,
+        pilot,
+        statistics,
+        file_hash: String::new(),
     };
     AtomicFile::write_with(path, |w| partial::write(w, &p))?;
     writeln!(
         out,
-        "shard {}/{} of {} ({}): runs {}..{} ({done} done) in {:.2} s, written to {}",
-        shard.index,
-        shard.count,
-        model.name,
-        p.origin,
-        range.start,
-        range.end,
+        "round {round}, shard {}/{} ({}): {done} runs in {:.2} s, written to {}",
+        share.index,
+        share.count,
+        p.scenarios[0].origin,
         started.elapsed().as_secs_f64(),
         path.display()
     )
     .map_err(stdout_error)?;
-    if done < range.end - range.start {
+    if !complete {
         return Err(Error::Interrupted {
             done,
-            asked: range.end - range.start,
+            asked: planned,
         });
     }
     Ok(())
-}
-
-/// `merge PARTIAL… [--json FILE]`.
-pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let inputs: Vec<String> = args
-        .partials
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-    files::check_outputs(&inputs, &present(&[("--json", args.json.as_deref())]))?;
-    let mut parts = Vec::with_capacity(args.partials.len());
-    for path in &args.partials {
-        parts.push((path.as_path(), partial::read(path)?));
-    }
-    let (first_path, first) = &parts[0];
-    let refuse = |path: &Path, why: String| Error::Partial {
-        path: path.to_path_buf(),
-        why,
-    };
-    let mut seen = vec![
-        None;
-        usize::try_from(first.shards)
-            .unwrap_or(usize::MAX)
-            .min(1 << 20)
-    ];
-    if seen.len() as u64 != first.shards {
-        return Err(refuse(
-            first_path,
-            format!("{} shards: too many", first.shards),
-        ));
-    }
-    for (path, p) in &parts {
-        let same = p.build == first.build
-            && p.scenario_hash == first.scenario_hash
-            && p.origin == first.origin
-            && p.seed == first.seed
-            && p.runs == first.runs
-            && p.shards == first.shards;
-        if !same {
-            return Err(refuse(
-                path,
-                format!(
-                    "not a shard of the same run as {} ({}, scenario {} {}, seed {}, {} runs in {} \
-                     shards; here {}, {} {}, seed {}, {} runs in {} shards)",
-                    first_path.display(),
-                    first.build,
-                    first.origin,
-                    first.scenario_hash,
-                    first.seed,
-                    first.runs,
-                    first.shards,
-                    p.build,
-                    p.origin,
-                    p.scenario_hash,
-                    p.seed,
-                    p.runs,
-                    p.shards
-                ),
-            ));
-        }
-        let slot = &mut seen[(p.shard - 1) as usize];
-        if let Some(other) = slot.replace(*path) {
-            return Err(refuse(
-                path,
-                format!("shard {}/{} is also {}", p.shard, p.shards, other.display()),
-            ));
-        }
-        let asked = p.end_run - p.first_run;
-        if p.statistics.runs != asked {
-            return Err(refuse(
-                path,
-                format!(
-                    "shard {}/{} was stopped after {} of its {asked} runs: run it again",
-                    p.shard, p.shards, p.statistics.runs
-                ),
-            ));
-        }
-    }
-    if let Some(missing) = seen.iter().position(Option::is_none) {
-        return Err(refuse(
-            first_path,
-            format!("shard {}/{} is missing", missing + 1, first.shards),
-        ));
-    }
-    let model = scenario::parse(&first.origin, &first.scenario)?;
-    let mut acc = Accumulator::new(&model);
-    for (_, p) in &parts {
-        if p.statistics.nodes.len() != model.nodes.len() {
-            return Err(refuse(first_path, "statistics of another model".into()));
-        }
-        acc.merge(&p.statistics);
-    }
-    acc.settle(&model);
-    let plan = Plan {
-        runs: first.runs,
-        seed: first.seed,
-        threads: 1,
-    };
-    let report = Report::new(&model, &plan, &acc);
-    if let Some(path) = &args.json {
-        AtomicFile::write_with(path, |w| json::write(w, &report))?;
-    }
-    text::write_summary(out, &report).map_err(stdout_error)
 }

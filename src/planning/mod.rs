@@ -1,6 +1,6 @@
 //! Planning tools on common random numbers: a sweep runs a scenario at every point of a
 //! grid of varied values, a budget finds the smallest (or largest) value that meets a
-//! target. Every point is a variant of one [`run_paired`], so each input's run `r` draws
+//! target. Every point is a variant of one [`run_variants`], so each input's run `r` draws
 //! the same numbers at every point: differences between points are the values' doing, not
 //! chance's, and the answer is the same every time.
 
@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::report::{Interval, Precision, StrataReport};
 use crate::scenario::{self, Set};
-use crate::stratified::{run_paired, Options};
+use crate::stratified::{run_variants, Options, Paired};
 
 /// Most points in a sweep's grid.
 pub const MAX_POINTS: usize = 400;
@@ -30,6 +30,23 @@ pub fn grid(
     sets: &[Set],
     varies: &[Vary],
 ) -> Result<(Vec<Model>, Vec<Vec<usize>>), Error> {
+    let (sources, indices) = grid_sources(spec, sets, varies)?;
+    let models = sources
+        .iter()
+        .map(|(origin, text)| scenario::parse(origin, text))
+        .collect::<Result<_, _>>()?;
+    Ok((models, indices))
+}
+
+/// A scenario's origin, as reports name it, and its text.
+pub type Origin = (String, String);
+
+/// As [`grid`], the points' origins and texts (for partial results, which carry them).
+pub fn grid_sources(
+    spec: &str,
+    sets: &[Set],
+    varies: &[Vary],
+) -> Result<(Vec<Origin>, Vec<Vec<usize>>), Error> {
     let points: usize = varies.iter().map(|v| v.values.len()).product();
     if points > MAX_POINTS {
         return Err(Error::InvalidOption {
@@ -51,15 +68,29 @@ pub fn grid(
             })
             .collect();
     }
-    let models = indices
+    let sources = indices
         .iter()
         .map(|point| {
             let mut all = sets.to_vec();
             all.extend(point.iter().zip(varies).map(|(&i, v)| v.set(i)));
-            scenario::load_with(spec, &all)
+            scenario::text_with(spec, &all)
         })
         .collect::<Result<_, _>>()?;
-    Ok((models, indices))
+    Ok((sources, indices))
+}
+
+/// Each point's values, as set, of the grid `indices` of `varies`.
+pub fn point_values(varies: &[Vary], indices: &[Vec<usize>]) -> Vec<Vec<String>> {
+    indices
+        .iter()
+        .map(|point| {
+            point
+                .iter()
+                .zip(varies)
+                .map(|(&i, v)| v.values[i].trim_matches('"').to_string())
+                .collect()
+        })
+        .collect()
 }
 
 /// A sweep's results: each point's values and its results.
@@ -102,28 +133,48 @@ pub fn sweep(
     let base = scenario::load_with(spec, sets)?.origin;
     let (models, indices) = grid(spec, sets, varies)?;
     let refs: Vec<&Model> = models.iter().collect();
-    let paired = run_paired(&refs, options, progress, stop)?;
-    let points = indices
-        .iter()
-        .zip(refs.iter().zip(&paired.variants))
-        .map(|(point, (m, est))| Point {
-            values: point
-                .iter()
-                .zip(varies)
-                .map(|(&i, v)| v.values[i].trim_matches('"').to_string())
-                .collect(),
-            report: StrataReport::new(m, est, options.seed),
-        })
-        .collect();
-    Ok(SweepReport {
-        method: "strata, common random numbers",
-        seed: options.seed,
-        runs: paired.runs(),
-        complete: paired.variants.iter().all(|e| e.complete),
-        scenario: base,
-        varied: varies.iter().map(|v| v.key.clone()).collect(),
-        points,
-    })
+    let paired = run_variants(&refs, options, progress, stop)?;
+    let varied = varies.iter().map(|v| v.key.clone()).collect();
+    let values = point_values(varies, &indices);
+    Ok(SweepReport::new(
+        base,
+        varied,
+        values,
+        &refs,
+        &paired,
+        options.seed,
+    ))
+}
+
+impl SweepReport {
+    /// The report of the points `models` (whose varied values are `values`) of a sweep of
+    /// `scenario` over the keys `varied`, from their runs `paired`.
+    pub fn new(
+        scenario: String,
+        varied: Vec<String>,
+        values: Vec<Vec<String>>,
+        models: &[&Model],
+        paired: &Paired,
+        seed: u64,
+    ) -> Self {
+        let points = values
+            .into_iter()
+            .zip(models.iter().zip(&paired.variants))
+            .map(|(values, (m, est))| Point {
+                values,
+                report: StrataReport::new(m, est, seed),
+            })
+            .collect();
+        SweepReport {
+            method: "strata, common random numbers",
+            seed,
+            runs: paired.runs(),
+            complete: paired.variants.iter().all(|e| e.complete),
+            scenario,
+            varied,
+            points,
+        }
+    }
 }
 
 /// A budget's answer.

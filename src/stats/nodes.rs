@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use serde::{Deserialize, Serialize};
+
 use super::sums::NodeSums;
 
 /// What every node no run touched reads as.
@@ -38,8 +40,10 @@ impl NodeHasher {
     }
 }
 
-/// Per node index, its [`NodeSums`], for the nodes some run counted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Per node index, its [`NodeSums`], for the nodes some run counted. Written (in partial
+/// results) as a list of (node, sums) by node, so the same table gives the same bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<(usize, NodeSums)>", from = "Vec<(usize, NodeSums)>")]
 pub struct NodeTable {
     map: HashMap<usize, NodeSums, BuildHasherDefault<NodeHasher>>,
 }
@@ -80,6 +84,22 @@ impl NodeTable {
             .reserve(other.map.len().saturating_sub(self.map.len()));
         for (&i, n) in &other.map {
             add(self.map.entry(i).or_default(), n);
+        }
+    }
+}
+
+impl From<NodeTable> for Vec<(usize, NodeSums)> {
+    fn from(t: NodeTable) -> Self {
+        let mut nodes: Vec<(usize, NodeSums)> = t.map.into_iter().collect();
+        nodes.sort_unstable_by_key(|&(i, _)| i);
+        nodes
+    }
+}
+
+impl From<Vec<(usize, NodeSums)>> for NodeTable {
+    fn from(nodes: Vec<(usize, NodeSums)>) -> Self {
+        NodeTable {
+            map: nodes.into_iter().collect(),
         }
     }
 }

@@ -45,7 +45,7 @@ impl Wide {
 }
 
 /// The sum and sum of squares of one value per run, in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sum {
     /// Σ value.
     pub sum: u128,
@@ -79,7 +79,7 @@ impl Sum {
 /// Counts of values by the log-linear buckets of [`super::Histogram`], holding only the
 /// buckets seen, in 4 bytes each (see [`super::buckets::Buckets`]): a stratum that
 /// cascades through 100,000 nodes keeps about a thousand buckets of downtime for each.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Buckets {
     counts: Cells,
     /// The smallest and largest value counted, exactly.
@@ -132,7 +132,7 @@ pub fn bucket_bounds(i: usize) -> (u64, u64) {
 }
 
 /// One node's counts and sums.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NodeSums {
     /// Runs in which it became fully unavailable.
     pub down_runs: u64,
@@ -170,8 +170,8 @@ impl NodeSums {
     }
 }
 
-/// Counts and sums of a stratum's runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Counts and sums of a stratum's runs (in a sharded run's partial results as they are).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StratumSums {
     /// Runs counted.
     pub runs: u64,

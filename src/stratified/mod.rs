@@ -22,10 +22,12 @@
 
 mod paired;
 mod rounds;
+mod shard;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use paired::{Metric, Paired};
+pub use shard::{first_round, second_round, State, VariantState};
 
 use crate::error::Error;
 use crate::model::{Model, NodeKind};
