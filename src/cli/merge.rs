@@ -96,6 +96,18 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
     };
     let mut sum = match (shard.round, pilots.as_slice()) {
         (1, []) => {
+            if let Some((option, path)) = [("--json", &args.json), ("--csv", &args.csv)]
+                .into_iter()
+                .find_map(|(o, p)| Some((o, p.as_ref()?)))
+            {
+                return Err(Error::InvalidOption {
+                    option,
+                    value: path.display().to_string(),
+                    expected: "no results from round 1 of a run by strata: it merges into a \
+                               pilot (--partial PILOT); the results come with round 2"
+                        .into(),
+                });
+            }
             if args.partial.is_none() {
                 return Err(refuse(
                     shard_path,
@@ -111,6 +123,13 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
             return Err(refuse(path, "a pilot given with round 1's shards".into()))
         }
         (_, [(path, pilot)]) => {
+            if let Some(partial) = &args.partial {
+                return Err(Error::InvalidOption {
+                    option: "--partial",
+                    value: partial.display().to_string(),
+                    expected: "no --partial with round 2: it gives the results".into(),
+                });
+            }
             if shards
                 .iter()
                 .any(|(_, s)| s.pilot.as_ref() != Some(&pilot.file_hash))
