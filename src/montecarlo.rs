@@ -99,7 +99,10 @@ pub fn run_range(
         Some(r) => (Some(r.make), Some(r.write)),
         None => (None, None),
     };
-    let workers = in_range(
+    // The workers' statistics are added here after every chunk, in worker order, so that
+    // a big model's statistics are held once, not once per worker.
+    let mut total = Accumulator::new(model);
+    in_range(
         range,
         plan.threads,
         || Worker {
@@ -125,6 +128,9 @@ pub fn run_range(
         },
         |workers, runs| {
             let done = runs.end;
+            for w in workers.iter_mut() {
+                w.acc.drain_into(&mut total);
+            }
             if let Some(write) = write.as_mut() {
                 for w in workers.iter_mut() {
                     let bytes = std::mem::replace(&mut w.bytes, Ok(Vec::new()));
@@ -140,16 +146,6 @@ pub fn run_range(
         },
         stop,
     )?;
-    // In worker order, each worker's statistics (and simulator) dropped as soon as they
-    // are counted: a big model's statistics are not held twice.
-    // The first worker's are the start of the total (merging into empty totals copies).
-    let mut workers = workers.into_iter();
-    let mut total = workers
-        .next()
-        .map_or_else(|| Accumulator::new(model), |w| w.acc);
-    for worker in workers {
-        total.merge(&worker.acc);
-    }
     total.settle(model);
     Ok(total)
 }

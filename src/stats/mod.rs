@@ -285,6 +285,9 @@ pub struct Accumulator {
     /// the runs in which it lost something, so a run costs what it touched; the zeros of
     /// the other runs are added by [`Accumulator::settle`].
     pub nodes: Vec<NodeTally>,
+    /// The nodes recorded since the last [`Accumulator::drain_into`].
+    #[serde(skip)]
+    touched: Vec<usize>,
 }
 
 impl Accumulator {
@@ -351,6 +354,9 @@ impl Accumulator {
             {
                 continue; // counted as a zero by `settle`
             }
+            if tally.downtime.is_empty() {
+                self.touched.push(id.0);
+            }
             tally.down_runs += u64::from(out.down_at.is_some());
             tally.impacted_runs += u64::from(out.depth > 0);
             let (down, lost) = (out.downtime.as_millis(), out.lost_service.as_millis());
@@ -377,6 +383,31 @@ impl Accumulator {
                 .lost_service
                 .record_n(0, self.runs - tally.lost_service.len());
         }
+    }
+
+    /// Adds these runs to `total` and starts again with none, keeping the room of its
+    /// nodes: what a worker does after each chunk, so that no worker holds more than a
+    /// chunk's statistics. Costs what the chunk's runs touched, not the model's size.
+    pub fn drain_into(&mut self, total: &mut Accumulator) {
+        let mut nodes = std::mem::take(&mut self.nodes);
+        let mut touched = std::mem::take(&mut self.touched);
+        total.merge(self); // all but the nodes
+        if total.nodes.len() < nodes.len() {
+            total.nodes.resize(nodes.len(), NodeTally::default());
+        }
+        for &i in &touched {
+            let (a, b) = (&mut total.nodes[i], std::mem::take(&mut nodes[i]));
+            a.down_runs += b.down_runs;
+            a.impacted_runs += b.impacted_runs;
+            a.downtime.merge(&b.downtime);
+            a.lost_service.merge(&b.lost_service);
+        }
+        touched.clear();
+        *self = Accumulator {
+            nodes,
+            touched,
+            ..Accumulator::default()
+        };
     }
 
     /// Adds `other`'s runs, as if they had been recorded here.
