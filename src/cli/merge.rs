@@ -297,7 +297,12 @@ fn plain(
         let Statistics::Plain { statistics, .. } = &p.statistics else {
             return Err(refuse(path, "not a plain run".into()));
         };
-        if statistics.nodes.len() != model.nodes.len() {
+        let capacity_ok = statistics
+            .capacity
+            .nodes
+            .iter()
+            .all(|&(i, _)| (i as usize) < model.nodes.len());
+        if statistics.nodes.len() != model.nodes.len() || !capacity_ok {
             return Err(refuse(path, "statistics of another model".into()));
         }
         acc.merge(statistics);
@@ -359,8 +364,9 @@ fn write_pilot(
     AtomicFile::write_with(path, |w| partial::write(w, &pilot))?;
     writeln!(
         out,
-        "round 1 ({shards} shards, {} runs) merged into the pilot {}: now run round 2, the same \
+        "round 1 ({shards} shard{}, {} runs) merged into the pilot {}: now run round 2, the same \
          command with --pilot {} --shard I/N --partial FILE, and merge the pilot with its shards",
+        if shards == 1 { "" } else { "s" },
         paired.runs(),
         path.display(),
         path.display()

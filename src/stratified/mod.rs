@@ -18,7 +18,8 @@
 //!    gets the mean of its shares.
 //!
 //! Run `r` of an input always uses the stream [`stratum_rng`]`(seed, key, r)`, so a larger
-//! budget repeats the runs of a smaller one and adds to them.
+//! budget repeats the runs of a smaller one and adds to them. The rounds can be split
+//! across machines, with a merge between them ([`first_round`], [`second_round`]).
 
 mod paired;
 mod rounds;

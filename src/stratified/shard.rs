@@ -227,6 +227,13 @@ impl Paired {
         }
         for ((est, v), model) in p.variants.iter_mut().zip(state.variants).zip(models) {
             let nodes = model.nodes.len();
+            let within = |r: &StratumSums| {
+                r.nodes.iter().all(|(i, _)| i < nodes)
+                    && r.capacity.nodes.iter().all(|&(i, _)| (i as usize) < nodes)
+            };
+            if !v.results.iter().all(within) {
+                return Err("statistics of a node beyond the scenario's".into());
+            }
             let mut sets = Vec::with_capacity(v.affected_sets.len());
             for set in v.affected_sets {
                 let mut bits = vec![false; nodes];
