@@ -243,6 +243,16 @@ fn the_rounds_by_strata_are_checked() {
     shard(&["--shard", "1/2", "--partial", "a1.json"]);
     shard(&["--shard", "2/2", "--partial", "a2.json"]);
     refused(d, &["merge", "a1.json", "a2.json"], "--partial PILOT");
+    // Statistics of a node the scenario does not have are refused, not indexed.
+    let text = std::fs::read_to_string(d.join("a2.json")).unwrap();
+    assert!(text.contains("\"nodes\":[[0,"));
+    let beyond = text.replacen("\"nodes\":[[0,", "\"nodes\":[[999999,", 1);
+    std::fs::write(d.join("beyond.json"), beyond).unwrap();
+    refused(
+        d,
+        &["merge", "a1.json", "beyond.json", "--partial", "p.json"],
+        "a node beyond the scenario",
+    );
     refused(
         d,
         &["merge", "a1.json", "--partial", "p.json"],
