@@ -6,16 +6,28 @@
 //! draws its own input: the Monte Carlo layer gives it a random stream, the replay gives it
 //! the pinned input.
 
+mod agenda;
+mod backlog;
 pub mod capacity;
+mod cells;
 mod data;
+mod levels;
+mod outcome;
 mod pace;
 mod queue;
+mod record;
+mod recovery;
+mod removal;
 mod restart;
+mod router;
 mod sim;
 mod sparse;
+mod standby;
 
+pub use levels::FULL;
+pub use outcome::{NodeOutcome, Outcome};
 pub use queue::EventQueue;
-pub use sim::{NodeOutcome, Outcome, Simulation, FULL};
+pub use sim::Simulation;
 
 use crate::model::NodeId;
 use crate::safeguard::Interventions;

@@ -3,7 +3,7 @@
 
 use toml::Value;
 
-use super::{describe, Checker, Result};
+use super::{values::describe, Checker, Result};
 use crate::model::{Node, NodeId, NodeKind};
 use crate::safeguard::{Confirmation, Guard, GuardMode, RateLimit, Safeguards};
 use crate::scenario::raw::*;

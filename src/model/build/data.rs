@@ -3,7 +3,7 @@
 
 use toml::Value;
 
-use super::{describe, Checker, Result};
+use super::{values::describe, Checker, Result};
 use crate::model::{Data, Delay};
 use crate::scenario::raw::{RawData, RawDuration, Spanned};
 use crate::scenario::units::{self, DURATION_FORMAT};
