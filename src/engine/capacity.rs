@@ -32,14 +32,17 @@ pub struct CapacityBack {
 
 impl Default for CapacityBack {
     fn default() -> Self {
-        CapacityBack {
-            lost: false,
-            back: [Some(SimTime::ZERO); 3],
-        }
+        CapacityBack::START
     }
 }
 
 impl CapacityBack {
+    /// At the start of a run: nothing lost, every share there from the command's instant.
+    pub const START: CapacityBack = CapacityBack {
+        lost: false,
+        back: [Some(SimTime::ZERO); 3],
+    };
+
     /// Its servers in service changed to `in_service` of `servers` at `now`.
     pub(super) fn changed(&mut self, in_service: u64, servers: u64, now: SimTime) {
         self.lost |= in_service < servers;

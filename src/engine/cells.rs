@@ -9,7 +9,7 @@ use super::agenda::Agenda;
 use super::capacity::CapacityBack;
 use super::levels::{Level, FULL};
 use super::{Change, Event, Health, NodeOutcome, Observer, Phase};
-use crate::model::{Model, NodeId, NodeKind, Subsystem};
+use crate::model::{Model, Node, NodeId, NodeKind, Subsystem};
 use crate::time::SimTime;
 
 /// One cell of a subsystem during a run.
@@ -29,10 +29,36 @@ pub(super) struct CellState {
 }
 
 /// A subsystem's servers in service, in all its cells, and their return.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Fleet {
     in_service: u64,
     back: CapacityBack,
+}
+
+/// A node's cells at the start of a run (none unless a subsystem).
+fn start_cells(node: &Node) -> impl Iterator<Item = CellState> + '_ {
+    let cells = match &node.kind {
+        NodeKind::Subsystem(s) => &s.cells[..],
+        _ => &[],
+    };
+    cells.iter().map(|c| CellState {
+        phase: Phase::Running,
+        capacity: c.servers,
+        epoch: 0,
+        lost: 0,
+        diagnosed: true,
+    })
+}
+
+/// A node's servers in service at the start of a run: all of a subsystem's, none else.
+fn start_fleet(node: &Node) -> Fleet {
+    Fleet {
+        in_service: match &node.kind {
+            NodeKind::Subsystem(s) => s.servers,
+            _ => 0,
+        },
+        back: CapacityBack::START,
+    }
 }
 
 /// Every subsystem's cells during a run (no cells for other nodes).
@@ -40,56 +66,32 @@ pub(super) struct Cells<'m> {
     model: &'m Model,
     cells: Vec<Vec<CellState>>,
     fleets: Vec<Fleet>,
-    /// What `cells` and `fleets` hold at the start of every run.
-    initial: (Vec<Vec<CellState>>, Vec<Fleet>),
 }
 
 impl<'m> Cells<'m> {
     /// Every cell of `model` running at full capacity.
     pub fn new(model: &'m Model) -> Self {
-        let cells: Vec<Vec<CellState>> = model
-            .nodes
-            .iter()
-            .map(|node| match &node.kind {
-                NodeKind::Subsystem(s) => s
-                    .cells
-                    .iter()
-                    .map(|c| CellState {
-                        phase: Phase::Running,
-                        capacity: c.servers,
-                        epoch: 0,
-                        lost: 0,
-                        diagnosed: true,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .collect();
-        let fleets: Vec<Fleet> = model
-            .nodes
-            .iter()
-            .map(|node| Fleet {
-                in_service: match &node.kind {
-                    NodeKind::Subsystem(s) => s.servers,
-                    _ => 0,
-                },
-                back: CapacityBack::default(),
-            })
-            .collect();
         Cells {
             model,
-            cells: cells.clone(),
-            fleets: fleets.clone(),
-            initial: (cells, fleets),
+            cells: model
+                .nodes
+                .iter()
+                .map(|node| start_cells(node).collect())
+                .collect(),
+            fleets: model.nodes.iter().map(start_fleet).collect(),
         }
     }
 
-    /// Puts node `id`, which the last run touched, back as at the start of a run.
+    /// Puts node `id`, which the last run touched, back as at the start of a run: from the
+    /// model, not from a copy of the start kept per simulator (a worker on 100,000 nodes
+    /// held tens of MB of such copies).
     #[inline]
     pub fn reset(&mut self, id: NodeId) {
-        let (cells, fleets) = &self.initial;
-        self.cells[id.0].clone_from(&cells[id.0]);
-        self.fleets[id.0] = fleets[id.0];
+        let node = self.model.node(id);
+        let cells = &mut self.cells[id.0];
+        cells.clear();
+        cells.extend(start_cells(node));
+        self.fleets[id.0] = start_fleet(node);
     }
 
     /// The subsystem `node` is, if it is one.

@@ -39,34 +39,34 @@ impl Level {
     }
 }
 
-/// Every node's level during a run.
+/// A node's level at the start of a run: a standby is down until activated, the rest up.
+#[inline]
+fn start(node: &Node) -> Level {
+    match node.kind {
+        NodeKind::Standby { .. } => Level::DOWN,
+        _ => Level::UP,
+    }
+}
+
+/// Every node's level during a run: 8 bytes a node, read by the propagation for every
+/// node it visits and for what each needs.
 pub(super) struct Levels {
     now: Vec<Level>,
-    /// At the start of every run: a standby is down until activated, the rest up.
-    initial: Vec<Level>,
 }
 
 impl Levels {
     /// Each node of `model` as at the start of a run.
     pub fn new(model: &Model) -> Self {
-        let initial: Vec<Level> = model
-            .nodes
-            .iter()
-            .map(|node| match node.kind {
-                NodeKind::Standby { .. } => Level::DOWN,
-                _ => Level::UP,
-            })
-            .collect();
         Levels {
-            now: initial.clone(),
-            initial,
+            now: model.nodes.iter().map(start).collect(),
         }
     }
 
-    /// Puts node `id`, which the last run touched, back as at the start of a run.
+    /// Puts node `id`, which the last run touched, back as at the start of a run: `node`
+    /// says how (the model's, not a copy of the start kept per simulator).
     #[inline]
-    pub fn reset(&mut self, id: NodeId) {
-        self.now[id.0] = self.initial[id.0];
+    pub fn reset(&mut self, id: NodeId, node: &Node) {
+        self.now[id.0] = start(node);
     }
 
     /// `id`'s level now.
@@ -81,10 +81,11 @@ impl Levels {
         std::mem::replace(&mut self.now[id.0], to)
     }
 
-    /// What `node` can serve, being at `own` on its own account, given what it `needs`.
+    /// What a node can serve, being at `own` on its own account, given the nodes it
+    /// `needs` (packed, see [`super::hot::Hot::needs`]). The order does not matter.
     #[inline]
-    pub fn needs(&self, node: &Node, own: Level) -> Level {
-        node.needs.iter().fold(own, |l, d| l.min(self.get(*d)))
+    pub fn needs(&self, needs: &[u32], own: Level) -> Level {
+        needs.iter().fold(own, |l, &d| l.min(self.now[d as usize]))
     }
 
     /// The best health and the largest share of the `options` (down if there are none).

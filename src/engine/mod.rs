@@ -11,6 +11,7 @@ mod backlog;
 pub mod capacity;
 mod cells;
 mod data;
+mod hot;
 mod levels;
 mod outcome;
 mod pace;

@@ -3,6 +3,7 @@
 //! down or losing traffic, and the totals (blast radius, cascade depth, recovery time).
 //! It only reads the levels; what it keeps changes nothing in the run.
 
+use super::capacity::CapacityBack;
 use super::levels::{Level, Levels, FULL};
 use super::{Health, NodeOutcome, Outcome};
 use crate::model::{Model, Node, NodeId, NodeKind};
@@ -20,12 +21,18 @@ struct Account {
 }
 
 /// A node's outcome before the run has done anything to it.
-fn untouched() -> NodeOutcome {
-    NodeOutcome {
-        min_served: FULL,
-        ..NodeOutcome::default()
-    }
-}
+const UNTOUCHED: NodeOutcome = NodeOutcome {
+    downtime: SimDuration::ZERO,
+    lost_service: SimDuration::ZERO,
+    min_served: FULL,
+    down_at: None,
+    serving_at: None,
+    recovered_at: None,
+    depth: 0,
+    still_down: false,
+    still_losing: false,
+    capacity: CapacityBack::START,
+};
 
 /// What a run did so far.
 pub(super) struct Record {
@@ -40,7 +47,7 @@ impl Record {
         Record {
             accounts: vec![Account::default(); n],
             outcome: Outcome {
-                nodes: vec![untouched(); n],
+                nodes: vec![UNTOUCHED; n],
                 ..Outcome::default()
             },
         }
@@ -50,7 +57,7 @@ impl Record {
     #[inline]
     pub fn reset(&mut self, id: NodeId) {
         self.accounts[id.0] = Account::default();
-        self.outcome.nodes[id.0] = untouched();
+        self.outcome.nodes[id.0] = UNTOUCHED;
     }
 
     /// A new run, of the typed `count` and `selector` (every node reset already).

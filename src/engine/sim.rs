@@ -13,6 +13,7 @@ use rand::Rng;
 use super::agenda::Agenda;
 use super::backlog::Backlogs;
 use super::cells::Cells;
+use super::hot::{self, Hot};
 use super::levels::{Level, Levels};
 use super::record::Record;
 use super::recovery::Recovery;
@@ -30,6 +31,8 @@ use crate::typo::Selector;
 pub struct Simulation<'m> {
     model: &'m Model,
     agenda: Agenda<'m>,
+    /// What propagation reads of each node's kind and `needs`, packed.
+    hot: Hot,
     /// Every node's level of service, as its dependents see it.
     levels: Levels,
     cells: Cells<'m>,
@@ -53,6 +56,7 @@ impl<'m> Simulation<'m> {
         Simulation {
             model,
             agenda: Agenda::new(model),
+            hot: Hot::new(model),
             levels: Levels::new(model),
             cells: Cells::new(model),
             removal: Removal::new(model.command.action),
@@ -158,9 +162,10 @@ impl<'m> Simulation<'m> {
     /// Back to the start, resetting only the nodes the last run touched.
     fn reset(&mut self, count: u64, selector: Selector) {
         self.agenda.clear(&mut self.stale);
-        // One pass over the nodes touched: each mechanism puts back its own state of them.
+        // One pass over the nodes touched: each mechanism puts back its own state of them,
+        // from the model (no copy of the start is kept per simulator).
         for &id in &self.stale {
-            self.levels.reset(id);
+            self.levels.reset(id, self.model.node(id));
             self.cells.reset(id);
             self.router.reset(id);
             self.backlogs.reset(id);
@@ -221,34 +226,39 @@ impl<'m> Simulation<'m> {
         let model = self.model;
         self.backlogs.mark_growing(&self.levels, &mut self.agenda);
         while let Some(id) = self.agenda.next_node() {
-            let node = model.node(id);
+            let flags = self.hot.flags(id);
             let own = self.own(id);
-            let mut level = self.levels.needs(node, own);
-            match &node.kind {
-                NodeKind::Customer { .. } => {
-                    let (levels, agenda) = (&self.levels, &mut self.agenda);
-                    self.router.steer(now, (id, node), levels, rng, agenda, obs);
-                    level = level.min(self.levels.get(self.router.on(id, node)));
-                }
-                _ if !node.needs_any.is_empty() => {
-                    let best = self.levels.best(&node.needs_any);
-                    if best.health == Health::Down {
-                        let options = (model, node.needs_any.as_slice());
-                        self.standbys.activate(now, options, &mut self.agenda, obs);
+            let mut level = self.levels.needs(self.hot.needs(id), own);
+            // The model's node is read only for what the packed flags do not settle.
+            let node = || model.node(id);
+            if flags & hot::SPECIAL != 0 {
+                let node = node();
+                match &node.kind {
+                    NodeKind::Customer { .. } => {
+                        let (levels, agenda) = (&self.levels, &mut self.agenda);
+                        self.router.steer(now, (id, node), levels, rng, agenda, obs);
+                        level = level.min(self.levels.get(self.router.on(id, node)));
                     }
-                    level = level.min(best);
+                    _ if !node.needs_any.is_empty() => {
+                        let best = self.levels.best(&node.needs_any);
+                        if best.health == Health::Down {
+                            let options = (model, node.needs_any.as_slice());
+                            self.standbys.activate(now, options, &mut self.agenda, obs);
+                        }
+                        level = level.min(best);
+                    }
+                    _ => {}
                 }
-                _ => {}
-            }
-            if let NodeKind::Service {
-                backlog: Some(b), ..
-            } = &node.kind
-            {
-                let before = self.levels.get(id).served;
-                let agenda = &mut self.agenda;
-                level.health = self
-                    .backlogs
-                    .drain(now, (id, b), before, level, agenda, obs);
+                if let NodeKind::Service {
+                    backlog: Some(b), ..
+                } = &node.kind
+                {
+                    let before = self.levels.get(id).served;
+                    let agenda = &mut self.agenda;
+                    level.health = self
+                        .backlogs
+                        .drain(now, (id, b), before, level, agenda, obs);
+                }
             }
             if level != self.levels.get(id) {
                 self.set_level(now, id, level, own.served, obs);
@@ -256,12 +266,16 @@ impl<'m> Simulation<'m> {
                     self.agenda.mark(d);
                 }
             }
-            if !self.cells.of(id).is_empty()
-                && node
-                    .restart_after
-                    .iter()
-                    .all(|d| self.levels.get(*d).health != Health::Down)
-            {
+            let may_restart = if flags & hot::RESTARTS_FREELY != 0 {
+                true
+            } else {
+                !self.cells.of(id).is_empty()
+                    && node()
+                        .restart_after
+                        .iter()
+                        .all(|d| self.levels.get(*d).health != Health::Down)
+            };
+            if may_restart {
                 let (cells, agenda) = (&mut self.cells, &mut self.agenda);
                 self.recovery.begin(now, id, cells, rng, agenda, obs);
             }
@@ -269,11 +283,15 @@ impl<'m> Simulation<'m> {
     }
 
     /// A node's level on its own account, before what it needs.
+    #[inline]
     fn own(&self, id: NodeId) -> Level {
-        match &self.model.node(id).kind {
-            NodeKind::Subsystem(_) => self.cells.own(id),
-            NodeKind::Standby { .. } if !self.standbys.ready(id) => Level::DOWN,
-            _ => Level::UP,
+        let flags = self.hot.flags(id);
+        if flags & hot::SUBSYSTEM != 0 {
+            self.cells.own(id)
+        } else if flags & hot::STANDBY != 0 && !self.standbys.ready(id) {
+            Level::DOWN
+        } else {
+            Level::UP
         }
     }
 
