@@ -1,11 +1,12 @@
 //! Many runs in parallel. Run `i` draws from its own ChaCha8 stream derived from
-//! (seed, i). Each worker thread keeps its own statistics; at the end they are merged in
-//! worker order, exactly (the statistics are integer counts and sums). Runs are processed
-//! in chunks of about a tenth of a second, each split into one contiguous slice per worker,
-//! so memory stays bounded whatever `--runs` is, a per-run sink (the CSV) sees every run
-//! in order, and a stop request is honoured within a chunk.
+//! (seed, i). Each worker thread keeps its own statistics, merged exactly (they are integer
+//! counts and sums, the same in any order). Runs are processed in chunks of about a tenth of
+//! a second, so memory stays bounded whatever `--runs` is and a stop request is honoured
+//! within a chunk. A chunk is cut into [`PIECES`] contiguous pieces per worker, which the
+//! workers take as they finish the last: a few long runs (the cascades) do not leave one
+//! worker waiting for the other. A per-run sink (the CSV) gets the pieces back in order.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
@@ -23,6 +24,8 @@ const CHUNK_TIME: Duration = Duration::from_millis(100);
 /// expensive (ten million servers to boot) and a stop request must not wait for many; the
 /// chunks then grow at most fourfold at a time toward [`CHUNK_TIME`].
 const FIRST_SLICE: u64 = 1;
+/// Pieces a chunk is cut into, per worker.
+const PIECES: u64 = 16;
 
 /// The random stream of run `run`: ChaCha8 keyed by `seed`, on stream number `run`.
 /// ChaCha8 is specified independently of this crate and of the platform.
@@ -66,8 +69,9 @@ struct Worker<'m, 'a> {
     sim: Simulation<'m>,
     acc: Accumulator,
     rows: Option<Box<dyn RowFormat + 'a>>,
-    /// The rows of its slice of the current chunk, or the error that formatting them met.
-    bytes: std::io::Result<Vec<u8>>,
+    /// The rows of the pieces of the current chunk it ran, by the piece's first run, or
+    /// the error that formatting them met.
+    bytes: std::io::Result<Vec<(u64, Vec<u8>)>>,
 }
 
 /// Runs `plan` on `model`. `rows`, if given, formats each run's row; `progress`
@@ -113,6 +117,7 @@ pub fn run_range(
         },
         |w: &mut Worker, runs| {
             let mut formatted = Ok(());
+            let first = runs.start;
             for run in runs {
                 let outcome = w
                     .sim
@@ -122,8 +127,11 @@ pub fn run_range(
                     formatted = rows.row(run, outcome);
                 }
             }
-            if let Some(rows) = w.rows.as_mut() {
-                w.bytes = formatted.and_then(|()| rows.take());
+            if let (Some(rows), Ok(pieces)) = (w.rows.as_mut(), w.bytes.as_mut()) {
+                match formatted.and_then(|()| rows.take()) {
+                    Ok(bytes) => pieces.push((first, bytes)),
+                    Err(e) => w.bytes = Err(e),
+                }
             }
         },
         |workers, runs| {
@@ -132,12 +140,16 @@ pub fn run_range(
                 w.acc.drain_into(&mut total);
             }
             if let Some(write) = write.as_mut() {
+                let mut pieces = Vec::new();
                 for w in workers.iter_mut() {
                     let bytes = std::mem::replace(&mut w.bytes, Ok(Vec::new()));
-                    let bytes = bytes.map_err(|source| Error::Write {
+                    pieces.extend(bytes.map_err(|source| Error::Write {
                         path: "the per-run rows".into(),
                         source,
-                    })?;
+                    })?);
+                }
+                pieces.sort_unstable_by_key(|&(first, _)| first);
+                for (_, bytes) in pieces {
                     write(&bytes)?;
                 }
             }
@@ -151,10 +163,11 @@ pub fn run_range(
 }
 
 /// Runs indices `0..plan.runs` on `plan.threads` workers made by `make`. Each chunk is
-/// split into one contiguous range per worker, in order, and given to `work`; after each
-/// chunk `after` sees the workers and the chunk's range (to write rows in order, say). Chunks
-/// aim at [`CHUNK_TIME`]; the loop stops early when `stop` is raised. Returns the workers,
-/// whose results the caller merges in order.
+/// cut into [`PIECES`] contiguous ranges per worker, which the workers take in turn as they
+/// finish one and give to `work`: which worker runs which piece depends on timing, so what
+/// the workers keep must merge the same in any order. After each chunk `after` sees the
+/// workers and the chunk's range. Chunks aim at [`CHUNK_TIME`]; the loop stops early when
+/// `stop` is raised. Returns the workers, whose results the caller merges.
 pub fn in_parallel<W: Send>(
     plan: Plan,
     make: impl Fn() -> W,
@@ -190,11 +203,17 @@ fn in_range<W: Send>(
             .end
             .min(start.saturating_add(slice.saturating_mul(threads as u64)));
         let began = Instant::now();
-        let per_worker = (end - start).div_ceil(threads as u64);
+        let size = end - start;
+        let pieces = (threads as u64 * PIECES).min(size);
+        let at = |p: u64| start + (u128::from(size) * u128::from(p) / u128::from(pieces)) as u64;
+        let next = AtomicU64::new(0);
         pool.install(|| {
-            workers.par_iter_mut().enumerate().for_each(|(i, worker)| {
-                let lo = (start + i as u64 * per_worker).min(end);
-                work(worker, lo..(lo + per_worker).min(end));
+            workers.par_iter_mut().for_each(|worker| loop {
+                let p = next.fetch_add(1, Ordering::Relaxed);
+                if p >= pieces {
+                    break;
+                }
+                work(worker, at(p)..at(p + 1));
             })
         });
         after(&mut workers, start..end)?;

@@ -1,5 +1,5 @@
 //! The rounds of a run by strata: the probe, and rounds of runs per input, each spread over
-//! the workers and merged in a fixed order.
+//! the workers and merged exactly (integer sums: the same whichever worker ran a run).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
