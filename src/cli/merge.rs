@@ -157,17 +157,17 @@ pub fn merge(args: &MergeArgs, out: &mut dyn Write) -> Result<(), Error> {
         }
     }
     let Some(paired) = sum else {
-        unreachable!("shards were given");
+        return Err(refuse(shard_path, "no shard to merge".into()));
     };
-    if shard.round == 1 {
-        return write_pilot(args, first, shard.shards, &paired, out);
+    if let (1, Some(pilot)) = (shard.round, args.partial.as_deref()) {
+        return write_pilot(pilot, first, shard.shards, &paired, out);
     }
     let outputs = Outputs {
         csv: args.csv.as_deref(),
         json: args.json.as_deref(),
     };
     match &first.job {
-        Job::Plain => unreachable!("handled above"),
+        Job::Plain => plain(args, &models[0], &shards, out),
         Job::Strata => {
             let est = &paired.variants[0];
             let report = StrataReport::new(&models[0], est, first.seed);
@@ -322,26 +322,12 @@ fn plain(
 
 /// Writes round 1's shards, added up, as the pilot.
 fn write_pilot(
-    args: &MergeArgs,
+    path: &Path,
     first: &Partial,
     shards: u64,
     paired: &Paired,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let Some(path) = &args.partial else {
-        unreachable!("checked before merging");
-    };
-    if args.json.is_some() || args.csv.is_some() {
-        return Err(Error::InvalidOption {
-            option: if args.json.is_some() {
-                "--json"
-            } else {
-                "--csv"
-            },
-            value: path.display().to_string(),
-            expected: "only --partial for round 1: the results come with round 2".into(),
-        });
-    }
     let pilot = Partial {
         format: partial::FORMAT.into(),
         version: partial::VERSION,
