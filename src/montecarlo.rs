@@ -47,21 +47,24 @@ pub struct Plan {
 }
 
 /// A formatter of per-run rows (the CSV) that each worker owns: it formats its runs as
-/// they finish, off the calling thread, and hands the bytes over after each chunk.
+/// they finish, off the calling thread, and hands the bytes over after each piece.
 pub trait RowFormat: Send {
     /// Formats run `run`'s row.
-    fn row(&mut self, run: u64, outcome: &Outcome) -> std::io::Result<()>;
+    fn row(&mut self, run: u64, outcome: &Outcome);
     /// The bytes formatted since the last call.
-    fn take(&mut self) -> std::io::Result<Vec<u8>>;
+    fn take(&mut self) -> Vec<u8>;
+    /// A buffer that was taken and written, to format into again.
+    fn reuse(&mut self, spare: Vec<u8>);
 }
 
 /// Per-run rows: `make` gives each worker its formatter; `write` gets the rows of every
-/// chunk, worker by worker, so in run order, on the calling thread.
+/// chunk, piece by piece, so in run order, on the calling thread, and may give back an
+/// emptied buffer for the formatters to reuse.
 pub struct Rows<'a> {
     /// A formatter for one worker.
     pub make: &'a (dyn Fn() -> Box<dyn RowFormat + 'a> + Sync),
     /// Where the rows go, in run order.
-    pub write: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    pub write: &'a mut dyn FnMut(Vec<u8>) -> Result<Option<Vec<u8>>, Error>,
 }
 
 /// One worker's simulator, statistics and rows, kept across chunks.
@@ -69,9 +72,8 @@ struct Worker<'m, 'a> {
     sim: Simulation<'m>,
     acc: Accumulator,
     rows: Option<Box<dyn RowFormat + 'a>>,
-    /// The rows of the pieces of the current chunk it ran, by the piece's first run, or
-    /// the error that formatting them met.
-    bytes: std::io::Result<Vec<(u64, Vec<u8>)>>,
+    /// The rows of the pieces of the current chunk it ran, by the piece's first run.
+    pieces: Vec<(u64, Vec<u8>)>,
 }
 
 /// Runs `plan` on `model`. `rows`, if given, formats each run's row; `progress`
@@ -113,25 +115,21 @@ pub fn run_range(
             sim: Simulation::new(model),
             acc: Accumulator::new(model),
             rows: make.map(|m| m()),
-            bytes: Ok(Vec::new()),
+            pieces: Vec::new(),
         },
         |w: &mut Worker, runs| {
-            let mut formatted = Ok(());
             let first = runs.start;
             for run in runs {
                 let outcome = w
                     .sim
                     .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
                 w.acc.record(model, outcome, run);
-                if let (Some(rows), Ok(())) = (w.rows.as_mut(), &formatted) {
-                    formatted = rows.row(run, outcome);
+                if let Some(rows) = w.rows.as_mut() {
+                    rows.row(run, outcome);
                 }
             }
-            if let (Some(rows), Ok(pieces)) = (w.rows.as_mut(), w.bytes.as_mut()) {
-                match formatted.and_then(|()| rows.take()) {
-                    Ok(bytes) => pieces.push((first, bytes)),
-                    Err(e) => w.bytes = Err(e),
-                }
+            if let Some(rows) = w.rows.as_mut() {
+                w.pieces.push((first, rows.take()));
             }
         },
         |workers, runs| {
@@ -140,17 +138,18 @@ pub fn run_range(
                 w.acc.drain_into(&mut total);
             }
             if let Some(write) = write.as_mut() {
-                let mut pieces = Vec::new();
-                for w in workers.iter_mut() {
-                    let bytes = std::mem::replace(&mut w.bytes, Ok(Vec::new()));
-                    pieces.extend(bytes.map_err(|source| Error::Write {
-                        path: "the per-run rows".into(),
-                        source,
-                    })?);
-                }
+                let mut pieces: Vec<(u64, Vec<u8>)> = workers
+                    .iter_mut()
+                    .flat_map(|w| w.pieces.drain(..))
+                    .collect();
                 pieces.sort_unstable_by_key(|&(first, _)| first);
-                for (_, bytes) in pieces {
-                    write(&bytes)?;
+                for (i, (_, bytes)) in pieces.into_iter().enumerate() {
+                    let spare = write(bytes)?;
+                    if let (Some(spare), Some(rows)) =
+                        (spare, workers[i % workers.len()].rows.as_mut())
+                    {
+                        rows.reuse(spare);
+                    }
                 }
             }
             progress(done - first);

@@ -19,7 +19,7 @@ mod shard;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,7 +34,7 @@ pub use args::{
 
 use crate::error::Error;
 use crate::export::partial::{Job, Source};
-use crate::export::{csv::RunsCsv, diagram, graph, json, text, AtomicFile};
+use crate::export::{background::Background, csv::RunsCsv, diagram, graph, json, text, AtomicFile};
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::operations::{self, OperationsReport};
@@ -126,9 +126,9 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
     let started = Instant::now();
     // Each worker formats its own runs' rows; they are written here in run order.
     let make = || Box::new(RunsCsv::rows(&model)) as Box<dyn montecarlo::RowFormat>;
-    let mut write = |bytes: &[u8]| match csv.as_mut() {
+    let mut write = |bytes: Vec<u8>| match csv.as_mut() {
         Some(csv) => csv.write(bytes),
-        None => Ok(()),
+        None => Ok(None),
     };
     let rows = args.csv.as_ref().map(|_| montecarlo::Rows {
         make: &make,
@@ -207,32 +207,31 @@ fn run_shard(
     shard::run(work, share, &args.sharding, &[&args.scenario], out)
 }
 
-/// The per-run CSV, written to a temporary file and renamed into place when committed.
+/// The per-run CSV, written by a thread of its own to a temporary file and renamed into
+/// place when committed.
 struct CsvOutput {
-    path: PathBuf,
-    file: AtomicFile,
+    file: Background,
 }
 
 impl CsvOutput {
     /// The file with its header written.
     fn create(model: &Model, path: &Path) -> Result<Self, Error> {
-        let file = RunsCsv::new(model, AtomicFile::create(path)?)
-            .and_then(RunsCsv::finish)
+        let mut file = AtomicFile::create(path)?;
+        RunsCsv::header(model)
+            .and_then(|header| file.write_all(&header))
             .map_err(|e| write_error(path, e))?;
         Ok(CsvOutput {
-            path: path.to_path_buf(),
-            file,
+            file: Background::start(file)?,
         })
     }
 
-    fn write(&mut self, rows: &[u8]) -> Result<(), Error> {
-        self.file
-            .write_all(rows)
-            .map_err(|e| write_error(&self.path, e))
+    /// Queues rows; gives back an emptied buffer, if one is free.
+    fn write(&mut self, rows: Vec<u8>) -> Result<Option<Vec<u8>>, Error> {
+        self.file.write(rows)
     }
 
     fn commit(self) -> Result<(), Error> {
-        self.file.commit()
+        self.file.finish()?.commit()
     }
 }
 

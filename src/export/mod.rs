@@ -1,6 +1,7 @@
 //! Exporters, one per format, each writing to any `io::Write`; where the bytes go is
 //! decided by the caller. [`AtomicFile`] makes sure a file is either complete or absent.
 
+pub mod background;
 mod capacity;
 pub mod compare;
 pub mod csv;
@@ -112,6 +113,11 @@ impl AtomicFile {
             Target::Stdout(mut out) => out.flush().map_err(fail)?,
         }
         Ok(())
+    }
+
+    /// Whether it is written through this process's standard output.
+    pub fn is_stdout(&self) -> bool {
+        matches!(self.target, Target::Stdout(_))
     }
 
     /// Where it will end up.
