@@ -1,6 +1,8 @@
 //! Many runs in parallel. Run `i` draws from its own ChaCha8 stream derived from
-//! (seed, i). Each worker thread keeps its own statistics, merged exactly (they are integer
-//! counts and sums, the same in any order). Runs are processed in chunks of about a tenth of
+//! (seed, i). The workers add what their runs' nodes lost to one shared total as they go,
+//! and keep the rest of their runs' statistics until the end of a chunk; all are integer
+//! counts and sums, the same in any order (see [`crate::stats::Shared`]). Runs are
+//! processed in chunks of about a tenth of
 //! a second, so memory stays bounded whatever `--runs` is and a stop request is honoured
 //! within a chunk. A chunk is cut into [`PIECES`] contiguous pieces per worker, which the
 //! workers take as they finish the last: a few long runs (the cascades) do not leave one
@@ -16,7 +18,7 @@ use rayon::prelude::*;
 use crate::engine::{Outcome, Simulation, Unobserved};
 use crate::error::Error;
 use crate::model::Model;
-use crate::stats::Accumulator;
+use crate::stats::{Accumulator, Scratch};
 
 /// How long one chunk should take: short enough to stop promptly and update progress.
 const CHUNK_TIME: Duration = Duration::from_millis(100);
@@ -70,7 +72,9 @@ pub struct Rows<'a> {
 /// One worker's simulator, statistics and rows, kept across chunks.
 struct Worker<'m, 'a> {
     sim: Simulation<'m>,
+    /// Its runs since the last chunk, but for their nodes, which go straight to the total.
     acc: Accumulator,
+    scratch: Scratch,
     rows: Option<Box<dyn RowFormat + 'a>>,
     /// The rows of the pieces of the current chunk it ran, by the piece's first run.
     pieces: Vec<(u64, Vec<u8>)>,
@@ -105,58 +109,60 @@ pub fn run_range(
         Some(r) => (Some(r.make), Some(r.write)),
         None => (None, None),
     };
-    // The workers' statistics are added here after every chunk, in worker order, so that
-    // a big model's statistics are held once, not once per worker.
+    // The workers add their runs' nodes here as they run them, and the rest after every
+    // chunk, so that a big model's statistics are held once, not once per worker.
     let mut total = Accumulator::new(model);
-    in_range(
-        range,
-        plan.threads,
-        || Worker {
-            sim: Simulation::new(model),
-            acc: Accumulator::new(model),
-            rows: make.map(|m| m()),
-            pieces: Vec::new(),
-        },
-        |w: &mut Worker, runs| {
-            let first = runs.start;
-            for run in runs {
-                let outcome = w
-                    .sim
-                    .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
-                w.acc.record(model, outcome, run);
-                if let Some(rows) = w.rows.as_mut() {
-                    rows.row(run, outcome);
-                }
-            }
-            if let Some(rows) = w.rows.as_mut() {
-                w.pieces.push((first, rows.take()));
-            }
-        },
-        |workers, runs| {
-            let done = runs.end;
-            for w in workers.iter_mut() {
-                w.acc.drain_into(&mut total);
-            }
-            if let Some(write) = write.as_mut() {
-                let mut pieces: Vec<(u64, Vec<u8>)> = workers
-                    .iter_mut()
-                    .flat_map(|w| w.pieces.drain(..))
-                    .collect();
-                pieces.sort_unstable_by_key(|&(first, _)| first);
-                for (i, (_, bytes)) in pieces.into_iter().enumerate() {
-                    let spare = write(bytes)?;
-                    if let (Some(spare), Some(rows)) =
-                        (spare, workers[i % workers.len()].rows.as_mut())
-                    {
-                        rows.reuse(spare);
+    total.sharing(|shared| {
+        in_range(
+            range,
+            plan.threads,
+            || Worker {
+                sim: Simulation::new(model),
+                acc: Accumulator::default(),
+                scratch: Scratch::default(),
+                rows: make.map(|m| m()),
+                pieces: Vec::new(),
+            },
+            |w: &mut Worker, runs| {
+                let first = runs.start;
+                for run in runs {
+                    let outcome = w
+                        .sim
+                        .run_random(&mut run_rng(plan.seed, run), &mut Unobserved);
+                    w.acc.record_run(model, outcome, run);
+                    shared.record_nodes(model, outcome, &mut w.scratch);
+                    if let Some(rows) = w.rows.as_mut() {
+                        rows.row(run, outcome);
                     }
                 }
-            }
-            progress(done - first);
-            Ok(())
-        },
-        stop,
-    )?;
+                if let Some(rows) = w.rows.as_mut() {
+                    w.pieces.push((first, rows.take()));
+                }
+            },
+            |w: &mut Worker| w.acc.drain_shared(shared),
+            |workers, runs| {
+                let done = runs.end;
+                if let Some(write) = write.as_mut() {
+                    let mut pieces: Vec<(u64, Vec<u8>)> = workers
+                        .iter_mut()
+                        .flat_map(|w| w.pieces.drain(..))
+                        .collect();
+                    pieces.sort_unstable_by_key(|&(first, _)| first);
+                    for (i, (_, bytes)) in pieces.into_iter().enumerate() {
+                        let spare = write(bytes)?;
+                        if let (Some(spare), Some(rows)) =
+                            (spare, workers[i % workers.len()].rows.as_mut())
+                        {
+                            rows.reuse(spare);
+                        }
+                    }
+                }
+                progress(done - first);
+                Ok(())
+            },
+            stop,
+        )
+    })?;
     total.settle(model);
     Ok(total)
 }
@@ -174,15 +180,17 @@ pub fn in_parallel<W: Send>(
     after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
     stop: &AtomicBool,
 ) -> Result<Vec<W>, Error> {
-    in_range(0..plan.runs, plan.threads, make, work, after, stop)
+    in_range(0..plan.runs, plan.threads, make, work, |_| {}, after, stop)
 }
 
-/// [`in_parallel`] over the run indices `range` on `threads` workers.
+/// [`in_parallel`] over the run indices `range` on `threads` workers, each of which is
+/// given to `done` when it finds no piece left in a chunk.
 fn in_range<W: Send>(
     range: std::ops::Range<u64>,
     threads: usize,
     make: impl Fn() -> W,
     work: impl Fn(&mut W, std::ops::Range<u64>) + Sync,
+    done: impl Fn(&mut W) + Sync,
     mut after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
     stop: &AtomicBool,
 ) -> Result<Vec<W>, Error> {
@@ -207,12 +215,15 @@ fn in_range<W: Send>(
         let at = |p: u64| start + (u128::from(size) * u128::from(p) / u128::from(pieces)) as u64;
         let next = AtomicU64::new(0);
         pool.install(|| {
-            workers.par_iter_mut().for_each(|worker| loop {
-                let p = next.fetch_add(1, Ordering::Relaxed);
-                if p >= pieces {
-                    break;
+            workers.par_iter_mut().for_each(|worker| {
+                loop {
+                    let p = next.fetch_add(1, Ordering::Relaxed);
+                    if p >= pieces {
+                        break;
+                    }
+                    work(worker, at(p)..at(p + 1));
                 }
-                work(worker, at(p)..at(p + 1));
+                done(worker);
             })
         });
         after(&mut workers, start..end)?;

@@ -8,6 +8,7 @@ mod examples;
 mod histogram;
 pub(crate) mod interval;
 mod nodes;
+mod shared;
 pub mod strata;
 mod sums;
 mod tally;
@@ -16,6 +17,7 @@ pub use examples::{bucket, Example, Examples};
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
 pub use nodes::NodeTable;
+pub use shared::{Scratch, Shared};
 pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
 pub use tally::{Bound, QuantileInterval, Tally};
 
@@ -94,9 +96,6 @@ pub struct Accumulator {
     /// the runs in which it lost something, so a run costs what it touched; the zeros of
     /// the other runs are added by [`Accumulator::settle`].
     pub nodes: Vec<NodeTally>,
-    /// The nodes recorded since the last [`Accumulator::drain_into`].
-    #[serde(skip)]
-    touched: Vec<usize>,
 }
 
 impl Accumulator {
@@ -110,6 +109,16 @@ impl Accumulator {
 
     /// Counts run `run`.
     pub fn record(&mut self, model: &Model, o: &Outcome, run: u64) {
+        self.record_run(model, o, run);
+        for (id, out) in lost(model, o) {
+            self.nodes[id].record(out);
+        }
+    }
+
+    /// Counts run `run`, all but what its nodes lost (which [`Accumulator::record`] adds
+    /// to this accumulator's nodes, and [`Shared::record_nodes`] to a shared total's): a
+    /// worker's accumulator, which holds no nodes.
+    pub fn record_run(&mut self, model: &Model, o: &Outcome, run: u64) {
         self.runs += 1;
         self.outages += u64::from(o.outage);
         self.customer_outages += u64::from(o.customer_outage);
@@ -151,35 +160,6 @@ impl Accumulator {
             self.depth.resize(d + 1, 0);
         }
         self.depth[d] += 1;
-        if o.cascade_depth == 0 {
-            // Nothing lost traffic: every node's downtime and lost service are zero.
-            return;
-        }
-        // Only the nodes the run touched can have lost anything.
-        for &id in &o.touched {
-            let (tally, out) = (&mut self.nodes[id.0], &o.nodes[id.0]);
-            if out.lost_nothing()
-                || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. })
-            {
-                continue; // counted as a zero by `settle`
-            }
-            if tally.downtime.is_empty() {
-                self.touched.push(id.0);
-            }
-            tally.down_runs += u64::from(out.down_at.is_some());
-            tally.impacted_runs += u64::from(out.depth > 0);
-            let (down, lost) = (out.downtime.as_millis(), out.lost_service.as_millis());
-            if out.still_down {
-                tally.downtime.record_censored(down);
-            } else {
-                tally.downtime.record(down);
-            }
-            if out.still_losing {
-                tally.lost_service.record_censored(lost);
-            } else {
-                tally.lost_service.record(lost);
-            }
-        }
     }
 
     /// Adds to every node's tallies a zero for each run in which it lost nothing; call
@@ -192,31 +172,6 @@ impl Accumulator {
                 .lost_service
                 .record_n(0, self.runs - tally.lost_service.len());
         }
-    }
-
-    /// Adds these runs to `total` and starts again with none, keeping the room of its
-    /// nodes: what a worker does after each chunk, so that no worker holds more than a
-    /// chunk's statistics. Costs what the chunk's runs touched, not the model's size.
-    pub fn drain_into(&mut self, total: &mut Accumulator) {
-        let mut nodes = std::mem::take(&mut self.nodes);
-        let mut touched = std::mem::take(&mut self.touched);
-        total.merge(self); // all but the nodes
-        if total.nodes.len() < nodes.len() {
-            total.nodes.resize(nodes.len(), NodeTally::default());
-        }
-        for &i in &touched {
-            let (a, b) = (&mut total.nodes[i], std::mem::take(&mut nodes[i]));
-            a.down_runs += b.down_runs;
-            a.impacted_runs += b.impacted_runs;
-            a.downtime.merge(&b.downtime);
-            a.lost_service.merge(&b.lost_service);
-        }
-        touched.clear();
-        *self = Accumulator {
-            nodes,
-            touched,
-            ..Accumulator::default()
-        };
     }
 
     /// Adds `other`'s runs, as if they had been recorded here.
@@ -249,10 +204,53 @@ impl Accumulator {
             self.nodes.resize(other.nodes.len(), NodeTally::default());
         }
         for (a, b) in self.nodes.iter_mut().zip(&other.nodes) {
-            a.down_runs += b.down_runs;
-            a.impacted_runs += b.impacted_runs;
-            a.downtime.merge(&b.downtime);
-            a.lost_service.merge(&b.lost_service);
+            a.merge(b);
         }
     }
+}
+
+impl NodeTally {
+    /// Counts a run in which the node lost something.
+    fn record(&mut self, out: &crate::engine::NodeOutcome) {
+        self.down_runs += u64::from(out.down_at.is_some());
+        self.impacted_runs += u64::from(out.depth > 0);
+        let (down, lost) = (out.downtime.as_millis(), out.lost_service.as_millis());
+        if out.still_down {
+            self.downtime.record_censored(down);
+        } else {
+            self.downtime.record(down);
+        }
+        if out.still_losing {
+            self.lost_service.record_censored(lost);
+        } else {
+            self.lost_service.record(lost);
+        }
+    }
+
+    /// Adds `other`'s runs.
+    fn merge(&mut self, other: &NodeTally) {
+        self.down_runs += other.down_runs;
+        self.impacted_runs += other.impacted_runs;
+        self.downtime.merge(&other.downtime);
+        self.lost_service.merge(&other.lost_service);
+    }
+}
+
+/// The nodes (by index) that lost something in a run, with what: only those the run
+/// touched, and none when nothing lost traffic. A node that lost nothing is counted as a
+/// zero by [`Accumulator::settle`].
+fn lost<'o>(
+    model: &'o Model,
+    o: &'o Outcome,
+) -> impl Iterator<Item = (usize, &'o crate::engine::NodeOutcome)> + 'o {
+    let touched = if o.cascade_depth == 0 {
+        &[][..]
+    } else {
+        &o.touched[..]
+    };
+    touched.iter().filter_map(move |&id| {
+        let out = &o.nodes[id.0];
+        let standby = matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. });
+        (!out.lost_nothing() && !standby).then_some((id.0, out))
+    })
 }
