@@ -2,11 +2,12 @@
 //! (seed, i). The workers add what their runs' nodes lost to one shared total as they go,
 //! and keep the rest of their runs' statistics until the end of a chunk; all are integer
 //! counts and sums, the same in any order (see [`crate::stats::Shared`]). Runs are
-//! processed in chunks of about a tenth of
-//! a second, so memory stays bounded whatever `--runs` is and a stop request is honoured
-//! within a chunk. A chunk is cut into [`PIECES`] contiguous pieces per worker, which the
-//! workers take as they finish the last: a few long runs (the cascades) do not leave one
-//! worker waiting for the other. A per-run sink (the CSV) gets the pieces back in order.
+//! processed in chunks of about a tenth of a second (longer when single runs take long),
+//! so memory stays bounded whatever `--runs` is. A chunk is cut into [`PIECES`] contiguous
+//! pieces per worker, which the workers take as they finish the last: a few long runs (the
+//! cascades) do not leave one worker waiting for the other, and a stop request is
+//! honoured after the pieces being run. A per-run sink (the CSV) gets the pieces back in
+//! order.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +29,11 @@ const CHUNK_TIME: Duration = Duration::from_millis(100);
 const FIRST_SLICE: u64 = 1;
 /// Pieces a chunk is cut into, per worker.
 const PIECES: u64 = 16;
+/// A chunk lasts at least this many times its longest piece: at a chunk's end a worker
+/// waits at most for the piece another is still running, so the runs of a big model that
+/// take seconds (a cascade through 100,000 nodes) do not leave workers waiting for a
+/// good part of every chunk.
+const BALANCE: f64 = 16.0;
 
 /// The random stream of run `run`: ChaCha8 keyed by `seed`, on stream number `run`.
 /// ChaCha8 is specified independently of this crate and of the platform.
@@ -171,8 +177,10 @@ pub fn run_range(
 /// cut into [`PIECES`] contiguous ranges per worker, which the workers take in turn as they
 /// finish one and give to `work`: which worker runs which piece depends on timing, so what
 /// the workers keep must merge the same in any order. After each chunk `after` sees the
-/// workers and the chunk's range. Chunks aim at [`CHUNK_TIME`]; the loop stops early when
-/// `stop` is raised. Returns the workers, whose results the caller merges.
+/// workers and the range of the chunk's runs. Chunks aim at [`CHUNK_TIME`], or at
+/// [`BALANCE`] times their longest piece. When `stop` is raised the workers take no more
+/// pieces: the last chunk's range is then the pieces that were run, the first ones, and
+/// the loop ends. Returns the workers, whose results the caller merges.
 pub fn in_parallel<W: Send>(
     plan: Plan,
     make: impl Fn() -> W,
@@ -214,24 +222,34 @@ fn in_range<W: Send>(
         let pieces = (threads as u64 * PIECES).min(size);
         let at = |p: u64| start + (u128::from(size) * u128::from(p) / u128::from(pieces)) as u64;
         let next = AtomicU64::new(0);
+        // The longest piece, in nanoseconds.
+        let longest = AtomicU64::new(0);
         pool.install(|| {
             workers.par_iter_mut().for_each(|worker| {
-                loop {
+                // A stop request is honoured between pieces: the pieces taken are always
+                // the first ones, and every piece taken is run.
+                while !stop.load(Ordering::Relaxed) {
                     let p = next.fetch_add(1, Ordering::Relaxed);
                     if p >= pieces {
                         break;
                     }
+                    let began = Instant::now();
                     work(worker, at(p)..at(p + 1));
+                    let took = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    longest.fetch_max(took, Ordering::Relaxed);
                 }
                 done(worker);
             })
         });
-        after(&mut workers, start..end)?;
-        // Aim the next chunk at CHUNK_TIME, growing at most fourfold at a time.
+        let reached = at(next.into_inner().min(pieces));
+        after(&mut workers, start..reached)?;
+        // Aim the next chunk at CHUNK_TIME, or BALANCE times its longest piece, growing at
+        // most fourfold at a time.
         let took = began.elapsed().as_secs_f64().max(1e-6);
-        let ideal = (slice as f64 * CHUNK_TIME.as_secs_f64() / took) as u64;
+        let aim = (CHUNK_TIME.as_secs_f64()).max(BALANCE * longest.into_inner() as f64 * 1e-9);
+        let ideal = (slice as f64 * aim / took) as u64;
         slice = ideal.clamp(1, slice.saturating_mul(4));
-        start = end;
+        start = reached;
     }
     Ok(workers)
 }
