@@ -294,3 +294,58 @@ mod share_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod stop_tests {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use super::{in_parallel, Plan};
+
+    #[test]
+    fn a_stop_mid_chunk_leaves_exactly_the_first_runs_done() {
+        for threads in [1, 2, 3] {
+            for after_runs in [1u64, 37, 5_000, 200_000] {
+                let stop = AtomicBool::new(false);
+                let done = AtomicU64::new(0);
+                let plan = Plan {
+                    runs: 10_000_000,
+                    seed: 1,
+                    threads,
+                };
+                let mut reported = Vec::new();
+                let workers = in_parallel(
+                    plan,
+                    Vec::new,
+                    |seen: &mut Vec<u64>, runs| {
+                        for run in runs {
+                            seen.push(run);
+                            if done.fetch_add(1, Ordering::Relaxed) + 1 == after_runs {
+                                stop.store(true, Ordering::Relaxed);
+                            }
+                        }
+                    },
+                    |_, runs| {
+                        reported.push(runs);
+                        Ok(())
+                    },
+                    &stop,
+                )
+                .unwrap();
+                // Every run done is reported, and nothing else: the first runs, in chunks
+                // that follow each other.
+                let mut seen: Vec<u64> = workers.into_iter().flatten().collect();
+                seen.sort_unstable();
+                let end = reported.last().map_or(0, |r| r.end);
+                assert!(
+                    end >= after_runs && end < plan.runs,
+                    "{threads} {after_runs}"
+                );
+                assert_eq!(seen, (0..end).collect::<Vec<_>>(), "{threads} {after_runs}");
+                assert_eq!(reported[0].start, 0);
+                for pair in reported.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start);
+                }
+            }
+        }
+    }
+}
