@@ -246,7 +246,9 @@ fn in_range<W: Send>(
         // Aim the next chunk at CHUNK_TIME, or BALANCE times its longest piece, growing at
         // most fourfold at a time.
         let took = began.elapsed().as_secs_f64().max(1e-6);
-        let aim = (CHUNK_TIME.as_secs_f64()).max(BALANCE * longest.into_inner() as f64 * 1e-9);
+        let aim = CHUNK_TIME
+            .as_secs_f64()
+            .max(BALANCE * longest.into_inner() as f64 * 1e-9);
         let ideal = (slice as f64 * aim / took) as u64;
         slice = ideal.clamp(1, slice.saturating_mul(4));
         start = reached;

@@ -105,3 +105,56 @@ impl Shared<'_> {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use crate::engine::{Simulation, Unobserved};
+    use crate::montecarlo::{run, run_rng, Plan};
+    use crate::scenario::{generate, parse, Shape, BUILTINS};
+    use crate::stats::Accumulator;
+
+    /// Recorded one run after another into one accumulator, as a library user would.
+    fn one_by_one(model: &crate::model::Model, runs: u64) -> Accumulator {
+        let mut acc = Accumulator::new(model);
+        let mut sim = Simulation::new(model);
+        for r in 0..runs {
+            let o = sim.run_random(&mut run_rng(7, r), &mut Unobserved);
+            acc.record(model, o, r);
+        }
+        acc.settle(model);
+        acc
+    }
+
+    #[test]
+    fn workers_sharing_a_total_add_up_to_the_runs_recorded_one_by_one() {
+        // A generated graph of 300 subsystems (5 stripes of nodes) where some runs cascade
+        // through every node, with workers enough to want the same stripes, and the
+        // built-in scenarios (cells, customers, backlogs, standbys).
+        let shape = Shape {
+            subsystems: 300,
+            ..Shape::default()
+        };
+        let generated = ("generated".to_string(), generate(shape), 4_000);
+        let builtins = BUILTINS
+            .iter()
+            .map(|b| (b.name.to_string(), b.text.to_string(), 2_000));
+        let stop = AtomicBool::new(false);
+        for (name, text, runs) in std::iter::once(generated).chain(builtins) {
+            let model = parse(&name, &text).unwrap();
+            let expected = one_by_one(&model, runs);
+            let lost: u64 = expected.nodes.iter().map(|n| n.impacted_runs).sum();
+            assert!(lost > 0, "{name}: no run lost anything");
+            for threads in [1, 2, 4] {
+                let plan = Plan {
+                    runs,
+                    seed: 7,
+                    threads,
+                };
+                let shared = run(&model, plan, None, &mut |_| {}, &stop).unwrap();
+                assert!(shared == expected, "{name} on {threads} threads");
+            }
+        }
+    }
+}
