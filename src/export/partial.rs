@@ -20,7 +20,7 @@ use crate::stratified::State;
 /// What the `format` field says.
 pub const FORMAT: &str = "blastradius partial result";
 /// The version of the layout; a reader refuses any other.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// What was run, and so what the merged result reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,12 +36,19 @@ pub fn recovery_given_outage(est: &Estimate) -> Vec<Bin> {
 /// Σₕ wₕ·cₕ(b)/nₕ over the strata h, normalised to add up to 1.
 fn bins(est: &Estimate, buckets: impl Fn(&StratumSums) -> &Buckets) -> Vec<Bin> {
     let mut mass: std::collections::BTreeMap<usize, f64> = Default::default();
+    // Strata whose histograms reached different resolutions meet at the coarsest.
+    let level = est
+        .results
+        .iter()
+        .map(|a| buckets(a).level())
+        .max()
+        .unwrap_or(0);
     for (h, a) in est.results.iter().enumerate() {
         if a.runs == 0 {
             continue;
         }
         let w = est.strata.strata[h].probability / a.runs as f64;
-        for (b, n) in buckets(a).iter() {
+        for (b, n) in buckets(a).iter_at(level) {
             *mass.entry(b).or_insert(0.0) += w * n as f64;
         }
     }
@@ -51,7 +58,7 @@ fn bins(est: &Estimate, buckets: impl Fn(&StratumSums) -> &Buckets) -> Vec<Bin> 
     }
     mass.into_iter()
         .map(|(b, m)| {
-            let (lo, hi) = bucket_bounds(b);
+            let (lo, hi) = bucket_bounds(b, level);
             Bin {
                 from_s: lo as f64 / 1e3,
                 to_s: hi as f64 / 1e3,

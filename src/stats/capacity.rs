@@ -153,7 +153,7 @@ mod tests {
         assert!(!is_not_back((1 << 53) - 1));
         let mut b = Buckets::default();
         b.record(NOT_BACK);
-        let (lo, _) = super::super::bucket_bounds(b.iter().next().unwrap().0);
+        let (lo, _) = super::super::bucket_bounds(b.iter().next().unwrap().0, 0);
         assert!(is_not_back(lo));
     }
 

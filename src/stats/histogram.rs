@@ -30,6 +30,34 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
     (lo, lo + ((1u64 << shift) - 1))
 }
 
+/// The coarsest level of a histogram that keeps a limited number of buckets: one bucket
+/// per power of two (see [`coarse`]).
+pub(crate) const MAX_LEVEL: u8 = 9;
+
+/// The bucket of fine bucket `i` at `level` (0: the fine buckets themselves). Each level
+/// halves the resolution, uniformly (the uniform collapse of UDDSketch, Epicoco et al.
+/// 2020): two neighbouring buckets become one, so a level-`l` bucket holds values within
+/// 2^l/512 of each other relatively above 1024, and within 2^l of each other below.
+/// Zero keeps a bucket of its own, and as 2^l divides 512 no bucket straddles a power of
+/// two. Going from level `a` to `b` is `coarse(key, b - a)`.
+pub(crate) fn coarse(i: usize, level: u8) -> usize {
+    if i == 0 {
+        0
+    } else {
+        (i >> level).max(1)
+    }
+}
+
+/// Smallest and largest value of bucket `key` at `level`.
+pub(crate) fn bounds_at(key: usize, level: u8) -> (u64, u64) {
+    if level == 0 || key == 0 {
+        return bounds(key);
+    }
+    let first = if key == 1 { 1 } else { key << level };
+    let last = (((key + 1) << level) - 1).min(index(u64::MAX));
+    (bounds(first).0, bounds(last).1)
+}
+
 /// Counts of values in log-linear buckets, stored sparsely: only the buckets that hold a
 /// value, sorted, so a histogram costs memory for the distinct buckets it saw (4 bytes
 /// each, see [`Buckets`]), not for the whole scale. A run adds to a bucket by binary
@@ -81,6 +109,17 @@ impl Histogram {
         self.total += other.total;
     }
 
+    /// Halves the resolution until at most `limit` buckets hold values: see
+    /// [`Buckets::fit`]. The counts, minimum and maximum stay exact.
+    pub(crate) fn fit(&mut self, limit: usize) {
+        self.counts.fit(limit);
+    }
+
+    /// The resolution (0: the finest; see [`coarse`]).
+    pub fn level(&self) -> u8 {
+        self.counts.level()
+    }
+
     /// Number of values counted.
     pub fn len(&self) -> u64 {
         self.total
@@ -105,7 +144,8 @@ impl Histogram {
     }
 
     /// The value of 1-based `rank` in sorted order, as the middle of its bucket clamped
-    /// to the observed range (exact below 1024, else within 0.1 %). `None` if empty.
+    /// to the observed range (at level 0, exact below 1024, else within 0.1 %). `None`
+    /// if empty.
     pub fn value_at_rank(&self, rank: u64) -> Option<u64> {
         if self.total == 0 {
             return None;
@@ -115,7 +155,7 @@ impl Histogram {
         for (i, c) in self.buckets() {
             seen += c;
             if seen >= rank {
-                let (lo, hi) = bounds(i);
+                let (lo, hi) = bounds_at(i, self.counts.level());
                 return Some((lo + (hi - lo) / 2).clamp(self.min, self.max));
             }
         }
@@ -123,8 +163,8 @@ impl Histogram {
     }
 
     /// The smallest and largest value the value of 1-based `rank` can be: the bounds of
-    /// its bucket, clamped to the observed range (the same value below 1024). `None` if
-    /// empty.
+    /// its bucket, clamped to the observed range (at level 0, the same value below 1024).
+    /// `None` if empty.
     pub fn bucket_at_rank(&self, rank: u64) -> Option<(u64, u64)> {
         if self.total == 0 {
             return None;
@@ -134,7 +174,7 @@ impl Histogram {
         for (i, c) in self.buckets() {
             seen += c;
             if seen >= rank {
-                let (lo, hi) = bounds(i);
+                let (lo, hi) = bounds_at(i, self.counts.level());
                 return Some((lo.max(self.min), hi.min(self.max)));
             }
         }
@@ -143,7 +183,7 @@ impl Histogram {
 
     /// How many values are certainly below `v` (those in buckets wholly below it).
     pub fn count_below(&self, v: u64) -> u64 {
-        let i = index(v);
+        let i = coarse(index(v), self.counts.level());
         self.buckets()
             .take_while(|&(b, _)| b < i)
             .map(|(_, n)| n)
@@ -179,6 +219,98 @@ mod tests {
             assert_eq!(bounds(i).0, bounds(i - 1).1 + 1, "gap before bucket {i}");
         }
         assert_eq!(bounds(index(u64::MAX)).1, u64::MAX);
+    }
+
+    #[test]
+    fn coarser_levels_cover_every_value_once_at_the_stated_width() {
+        for level in 0..=MAX_LEVEL {
+            let last = coarse(index(u64::MAX), level);
+            assert_eq!(bounds_at(0, level), (0, 0));
+            for key in 1..=last {
+                let (lo, hi) = bounds_at(key, level);
+                assert_eq!(
+                    lo,
+                    bounds_at(key - 1, level).1 + 1,
+                    "gap before {key}@{level}"
+                );
+                assert_eq!(coarse(index(lo), level), key);
+                assert_eq!(coarse(index(hi), level), key);
+                let width = (hi - lo) as f64;
+                if lo >= EXACT {
+                    assert!(width <= lo as f64 * f64::from(1u32 << level) / 512.0);
+                } else {
+                    assert!(hi - lo < 2 << level, "{key}@{level}: {lo}..={hi}");
+                }
+            }
+            assert_eq!(bounds_at(last, level).1, u64::MAX);
+            // Coarsening in steps is coarsening at once.
+            for i in (0..=index(u64::MAX)).step_by(37) {
+                for step in 0..=level {
+                    assert_eq!(coarse(coarse(i, step), level - step), coarse(i, level));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_limited_histogram_is_a_function_of_its_values_alone() {
+        // Downtimes over 14 powers of two, so that a limit of 64 buckets bites.
+        let values: Vec<u64> = (0..20_000u64)
+            .map(|i| (i * 7_919 % 20_011) * (i % 13 + 1) * 97)
+            .collect();
+        let limit = 64;
+        let fitted = |vs: &[u64]| {
+            let mut h = Histogram::default();
+            for &v in vs {
+                h.record(v);
+                h.fit(limit);
+            }
+            h
+        };
+        let all = fitted(&values);
+        let mut once = Histogram::default();
+        values.iter().for_each(|&v| once.record(v));
+        once.fit(limit);
+        assert_eq!(once, all);
+        // The finest level at which the values take no more than the limit.
+        let keys = |level| {
+            let set: std::collections::BTreeSet<usize> =
+                values.iter().map(|&v| coarse(index(v), level)).collect();
+            set.len()
+        };
+        let level = all.level();
+        assert!(level >= 2 && keys(level) <= limit && keys(level - 1) > limit);
+        // In parts of different levels, merged in either order.
+        let parts: Vec<Histogram> = [0..40, 40..1_000, 1_000..20_000]
+            .into_iter()
+            .map(|r| fitted(&values[r]))
+            .collect();
+        assert!(parts[0].level() < parts[2].level());
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let mut merged = Histogram::default();
+            for i in order {
+                merged.merge(&parts[i]);
+                merged.fit(limit);
+            }
+            assert_eq!(merged, all, "{order:?}");
+        }
+        // Every rank's value lies in the bucket reported for it.
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        for rank in [1, 2, 99, 10_000, 19_999, 20_000] {
+            let (lo, hi) = all.bucket_at_rank(rank).unwrap();
+            let (truth, mid) = (sorted[rank as usize - 1], all.value_at_rank(rank).unwrap());
+            assert!(
+                lo <= truth && truth <= hi && lo <= mid && mid <= hi,
+                "rank {rank}"
+            );
+        }
+        // Certainly below a value: those in buckets wholly below its bucket.
+        let v = sorted[10_000];
+        let (lo, _) = bounds_at(coarse(index(v), level), level);
+        let below = |x: u64| sorted.partition_point(|&y| y < x) as u64;
+        assert_eq!(all.count_below(v), below(lo));
+        assert!(below(lo) < below(v));
     }
 
     #[test]

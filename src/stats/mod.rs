@@ -171,6 +171,7 @@ impl Accumulator {
             tally
                 .lost_service
                 .record_n(0, self.runs - tally.lost_service.len());
+            tally.fit();
         }
     }
 
@@ -225,6 +226,13 @@ impl NodeTally {
         } else {
             self.lost_service.record(lost);
         }
+        self.fit();
+    }
+
+    /// Keeps its histograms within [`buckets::NODE_LIMIT`] buckets each.
+    fn fit(&mut self) {
+        self.downtime.fit(buckets::NODE_LIMIT);
+        self.lost_service.fit(buckets::NODE_LIMIT);
     }
 
     /// Adds `other`'s runs.
@@ -233,6 +241,7 @@ impl NodeTally {
         self.impacted_runs += other.impacted_runs;
         self.downtime.merge(&other.downtime);
         self.lost_service.merge(&other.lost_service);
+        self.fit();
     }
 }
 

@@ -309,6 +309,8 @@ pub struct QuantileEstimate {
 /// it, so strata known exactly add none. `None` if the event never happened.
 pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<QuantileEstimate> {
     let events = |p: &BucketPart| p.buckets.iter().map(|(_, c)| c).sum::<u64>();
+    // Strata whose histograms reached different resolutions meet at the coarsest.
+    let level = parts.iter().map(|p| p.buckets.level()).max().unwrap_or(0);
     let mass: f64 = parts
         .iter()
         .filter(|p| p.n > 0)
@@ -323,7 +325,9 @@ pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<Quantile
         .filter(|p| p.n > 0)
         .flat_map(|p| {
             let w = p.weight / p.n as f64 / mass;
-            p.buckets.iter().map(move |(b, c)| (b, w * c as f64))
+            p.buckets
+                .iter_at(level)
+                .map(move |(b, c)| (b, w * c as f64))
         })
         .collect();
     steps.sort_by_key(|&(b, _)| b);
@@ -348,7 +352,7 @@ pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<Quantile
     let mut var = 0.0;
     for p in parts.iter().filter(|p| !p.exact && p.n >= 2) {
         let n = p.n as f64;
-        let (a, d) = (p.buckets.up_to(at) as f64, events(p) as f64);
+        let (a, d) = (p.buckets.up_to(at, level) as f64, events(p) as f64);
         let sum = a - q * d;
         let sum_sq = a * (1.0 - q) * (1.0 - q) + (d - a) * q * q;
         let v = ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0);
@@ -359,19 +363,19 @@ pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<Quantile
     let lo = if lo_level <= 0.0 {
         0
     } else {
-        first_at(lo_level).map_or(0, |b| super::sums::bucket_bounds(b).0)
+        first_at(lo_level).map_or(0, |b| super::sums::bucket_bounds(b, level).0)
     };
     let hi = if hi_level > 1.0 {
         None
     } else {
-        first_at(hi_level).map(|b| super::sums::bucket_bounds(b).1)
+        first_at(hi_level).map(|b| super::sums::bucket_bounds(b, level).1)
     };
     // Within the values seen: constant values come out exact.
     let (min, max) = parts
         .iter()
         .filter_map(|p| p.buckets.range())
         .fold((u64::MAX, 0), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    let (b_lo, b_hi) = super::sums::bucket_bounds(at);
+    let (b_lo, b_hi) = super::sums::bucket_bounds(at, level);
     Some(QuantileEstimate {
         estimate: (b_lo + (b_hi - b_lo) / 2).clamp(min, max),
         lo: lo.min(b_lo).clamp(min, max),

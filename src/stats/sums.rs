@@ -2,8 +2,8 @@
 //! few hundred bytes per node whatever the values, so that many strata and many variants
 //! fit in memory. Integer throughout, so merging is exact and the same in any order.
 
-use super::buckets::Buckets as Cells;
-use super::histogram::{bounds, index};
+use super::buckets::{Buckets as Cells, NODE_LIMIT};
+use super::histogram::{bounds_at, coarse, index};
 use super::nodes::NodeTable;
 use crate::engine::Outcome;
 use crate::model::Model;
@@ -106,15 +106,43 @@ impl Buckets {
         };
     }
 
-    /// (bucket, count), by bucket.
+    /// Halves the resolution until at most `limit` buckets hold values (see
+    /// [`Histogram::fit`](super::Histogram)).
+    pub(crate) fn fit(&mut self, limit: usize) {
+        self.counts.fit(limit);
+    }
+
+    /// The resolution of its buckets (0: the finest; see [`bucket_bounds`]).
+    pub fn level(&self) -> u8 {
+        self.counts.level()
+    }
+
+    /// (bucket, count), by bucket, at its own level.
     pub fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
         self.counts.iter()
     }
 
-    /// Values in buckets up to and including `bucket`.
-    pub fn up_to(&self, bucket: usize) -> u64 {
-        self.counts
+    /// (bucket, count), by bucket, at `level` (its own or coarser): how to put together
+    /// strata whose node histograms reached different levels.
+    pub fn iter_at(&self, level: u8) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let shift = level.saturating_sub(self.level());
+        let mut fine = self
+            .counts
             .iter()
+            .map(move |(b, n)| (coarse(b, shift), n))
+            .peekable();
+        std::iter::from_fn(move || {
+            let (b, mut n) = fine.next()?;
+            while let Some((_, m)) = fine.next_if(|&(next, _)| next == b) {
+                n += m;
+            }
+            Some((b, n))
+        })
+    }
+
+    /// Values in buckets up to and including `bucket` at `level` (its own or coarser).
+    pub fn up_to(&self, bucket: usize, level: u8) -> u64 {
+        self.iter_at(level)
             .take_while(|&(b, _)| b <= bucket)
             .map(|(_, n)| n)
             .sum()
@@ -126,9 +154,10 @@ impl Buckets {
     }
 }
 
-/// The smallest and largest value of bucket `i`.
-pub fn bucket_bounds(i: usize) -> (u64, u64) {
-    bounds(i)
+/// The smallest and largest value of bucket `i` at `level` (0: the finest, exact below
+/// 1,024 and within 0.1 % above; each level doubles a bucket's width).
+pub fn bucket_bounds(i: usize, level: u8) -> (u64, u64) {
+    bounds_at(i, level)
 }
 
 /// One node's counts and sums.
@@ -167,6 +196,7 @@ impl NodeSums {
         self.downtime.merge(&other.downtime);
         self.lost_service.merge(&other.lost_service);
         self.down_buckets.merge(&other.down_buckets);
+        self.down_buckets.fit(NODE_LIMIT);
     }
 }
 
@@ -263,6 +293,7 @@ impl StratumSums {
             n.censored_runs += u64::from(out.still_down);
             if out.down_at.is_some() {
                 n.down_buckets.record(out.downtime.as_millis());
+                n.down_buckets.fit(NODE_LIMIT);
             }
             n.downtime.record(out.downtime.as_millis());
             n.lost_service.record(out.lost_service.as_millis());
@@ -297,6 +328,57 @@ impl StratumSums {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strata_at_different_resolutions_meet_at_the_coarsest() {
+        use super::super::strata::{conditional_quantile, BucketPart};
+        // Two strata of equal weight and runs: one at the finest level, one whose
+        // downtimes spread over 12 powers of two and took it coarser.
+        let few: Vec<u64> = (1..=200).map(|i| 1_800_000 + i * 1_000).collect();
+        let many: Vec<u64> = (0..4_000u64)
+            .map(|i| (1_000 << (i % 12)) * (1_000 + i % 997) / 1_000)
+            .collect();
+        let (mut fine, mut coarse) = (Buckets::default(), Buckets::default());
+        few.iter().for_each(|&v| fine.record(v));
+        for &v in &many {
+            coarse.record(v);
+            coarse.fit(NODE_LIMIT);
+        }
+        let level = coarse.level();
+        assert!(fine.level() == 0 && level >= 2, "{level}");
+        // Coarser iteration adds up the finer buckets and keeps every count.
+        let at: Vec<(usize, u64)> = fine.iter_at(level).collect();
+        assert!(at.len() < fine.iter().count() && at.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(at.iter().map(|b| b.1).sum::<u64>(), 200);
+        assert_eq!(fine.up_to(at[0].0, level), at[0].1);
+        let n = (few.len() + many.len()) as u64;
+        let parts = [&fine, &coarse].map(|buckets| BucketPart {
+            weight: 0.5,
+            n,
+            buckets,
+            exact: false,
+        });
+        // Equal weights and runs: the quantile of the values pooled.
+        let mut pooled: Vec<u64> = few.iter().chain(&many).copied().collect();
+        pooled.sort_unstable();
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            let est = conditional_quantile(&parts, q).unwrap();
+            let truth = pooled[(q * pooled.len() as f64).ceil() as usize - 1];
+            let (lo, hi) = bucket_bounds(coarse_key(truth, level), level);
+            assert!(
+                lo <= est.estimate && est.estimate <= hi,
+                "q {q}: {est:?} {truth}"
+            );
+            assert!(
+                est.lo <= truth && est.hi.is_none_or(|h| truth <= h),
+                "q {q}"
+            );
+        }
+    }
+
+    fn coarse_key(v: u64, level: u8) -> usize {
+        coarse(index(v), level)
+    }
 
     #[test]
     fn the_sum_of_squares_carries_past_128_bits() {

@@ -78,6 +78,19 @@ impl Tally {
         self.censored.merge(&other.censored);
     }
 
+    /// Halves the resolution of its histograms until each holds values in at most
+    /// `limit` buckets (sums and counts stay exact): see [`Histogram::fit`].
+    pub(crate) fn fit(&mut self, limit: usize) {
+        self.hist.fit(limit);
+        self.censored.fit(limit);
+    }
+
+    /// The resolution of its quantiles (0: the finest, within 0.1 %; each level doubles
+    /// the width of a bucket).
+    pub fn level(&self) -> u8 {
+        self.hist.level().max(self.censored.level())
+    }
+
     /// Number of values, censored ones included.
     pub fn len(&self) -> u64 {
         self.hist.len() + self.censored.len()
