@@ -176,8 +176,10 @@ pub fn run_range(
 /// Runs indices `0..plan.runs` on `plan.threads` workers made by `make`. Each chunk is
 /// cut into [`PIECES`] contiguous ranges per worker, which the workers take in turn as they
 /// finish one and give to `work`: which worker runs which piece depends on timing, so what
-/// the workers keep must merge the same in any order. After each chunk `after` sees the
-/// workers and the range of the chunk's runs. Chunks aim at [`CHUNK_TIME`], or at
+/// the workers keep must merge the same in any order. A worker that finds no piece left
+/// in a chunk is given to `done`, on its own thread (to hand over what it kept while the
+/// others finish theirs); after each chunk `after` sees the workers and the range of the
+/// chunk's runs. Chunks aim at [`CHUNK_TIME`], or at
 /// [`BALANCE`] times their longest piece. When `stop` is raised the workers take no more
 /// pieces: the last chunk's range is then the pieces that were run, the first ones, and
 /// the loop ends. Returns the workers, whose results the caller merges.
@@ -185,10 +187,11 @@ pub fn in_parallel<W: Send>(
     plan: Plan,
     make: impl Fn() -> W,
     work: impl Fn(&mut W, std::ops::Range<u64>) + Sync,
+    done: impl Fn(&mut W) + Sync,
     after: impl FnMut(&mut [W], std::ops::Range<u64>) -> Result<(), Error>,
     stop: &AtomicBool,
 ) -> Result<Vec<W>, Error> {
-    in_range(0..plan.runs, plan.threads, make, work, |_| {}, after, stop)
+    in_range(0..plan.runs, plan.threads, make, work, done, after, stop)
 }
 
 /// [`in_parallel`] over the run indices `range` on `threads` workers, each of which is
@@ -326,6 +329,7 @@ mod stop_tests {
                             }
                         }
                     },
+                    |_| {},
                     |_, runs| {
                         reported.push(runs);
                         Ok(())

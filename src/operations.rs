@@ -158,6 +158,7 @@ pub fn run(
                 }
             }
         },
+        |_| {},
         |_, periods| {
             progress(periods.end);
             Ok(())

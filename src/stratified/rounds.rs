@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, PoisonError};
 
 use rand::RngCore;
 
@@ -132,8 +133,10 @@ impl Rounds<'_, '_> {
         }
         let (models, options) = (self.models, self.options);
         // What the workers add to, taken out of `p` while they read the rest of it: each
-        // chunk's runs are added in after it, so a worker never holds more than a chunk's.
-        let mut sink = Sink {
+        // worker adds its runs when it finds no piece left in a chunk (while the others
+        // finish theirs), so it never holds more than a chunk's.
+        let done: u64 = p.runs.iter().sum();
+        let sink = Mutex::new(Sink {
             results: p
                 .variants
                 .iter_mut()
@@ -142,9 +145,8 @@ impl Rounds<'_, '_> {
             cross: std::mem::take(&mut p.cross),
             runs: std::mem::take(&mut p.runs),
             probes: BTreeMap::new(),
-        };
+        });
         let shared: &Paired = p;
-        let done: u64 = sink.runs.iter().sum();
         let plan = Plan {
             runs: total,
             seed: options.seed,
@@ -167,10 +169,13 @@ impl Rounds<'_, '_> {
                     one(w, shared, models, (u, r), probing, options.seed);
                 }
             },
-            |workers, runs| {
-                for w in workers.iter_mut() {
-                    sink.add(shared, std::mem::take(&mut w.seen));
-                }
+            |w: &mut Worker| {
+                let seen = std::mem::take(&mut w.seen);
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .add(shared, seen);
+            },
+            |_, runs| {
                 progress(done + runs.end, planned);
                 Ok(())
             },
@@ -181,7 +186,7 @@ impl Rounds<'_, '_> {
             cross,
             runs,
             probes,
-        } = sink;
+        } = sink.into_inner().unwrap_or_else(PoisonError::into_inner);
         for (est, results) in p.variants.iter_mut().zip(results) {
             est.results = results;
         }
