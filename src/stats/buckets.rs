@@ -379,6 +379,11 @@ mod tests {
         assert_eq!(by_search, by_pass);
         let wire: Wire = m.clone().into();
         assert_eq!(Buckets::try_from(wire), Ok(m));
+        let mut coarse = all.clone();
+        coarse.fit(100);
+        assert!(coarse.level() > 0);
+        let text = serde_json::to_string(&coarse).unwrap();
+        assert_eq!(serde_json::from_str::<Buckets>(&text).unwrap(), coarse);
         assert!(Buckets::try_from(Wire::Fine(vec![(3, 1), (2, 1)])).is_err());
         assert!(Buckets::try_from(Wire::Fine(vec![(70_000, 1)])).is_err());
     }

@@ -85,12 +85,6 @@ impl Tally {
         self.censored.fit(limit);
     }
 
-    /// The resolution of its quantiles (0: the finest, within 0.1 %; each level doubles
-    /// the width of a bucket).
-    pub fn level(&self) -> u8 {
-        self.hist.level().max(self.censored.level())
-    }
-
     /// Number of values, censored ones included.
     pub fn len(&self) -> u64 {
         self.hist.len() + self.censored.len()
