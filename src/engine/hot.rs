@@ -1,12 +1,14 @@
 //! What a propagation reads of every node it visits, packed small: a cascade visits the
-//! nodes in dependency order, which is far from their order in [`Model::nodes`], so each
-//! visit is a jump in memory. Read from the model's nodes (416 bytes each, their `needs` on
+//! nodes in dependency order, which can be far from their order in [`Model::nodes`] (it
+//! is the nearest such order, see [`DependencyGraph::order`]), so each visit may be a jump
+//! in memory. Read from the model's nodes (416 bytes each, their `needs` on
 //! the heap), a cascade through 10,000 nodes spent most of its time waiting for memory;
 //! these arrays take 1 byte a node for its kind and 4 bytes a dependency, and the levels
 //! ([`super::levels::Levels`]) 8 bytes a node for how it serves, so that a graph of 100,000
 //! nodes fits in the cache. Built once per simulator; nothing here changes during a run.
 //!
 //! [`Model::nodes`]: crate::model::Model::nodes
+//! [`DependencyGraph::order`]: crate::model::DependencyGraph::order
 
 use crate::model::{Model, NodeId, NodeKind};
 
