@@ -179,10 +179,10 @@ pub fn run_range(
 /// the workers keep must merge the same in any order. A worker that finds no piece left
 /// in a chunk is given to `done`, on its own thread (to hand over what it kept while the
 /// others finish theirs); after each chunk `after` sees the workers and the range of the
-/// chunk's runs. Chunks aim at [`CHUNK_TIME`], or at
-/// [`BALANCE`] times their longest piece. When `stop` is raised the workers take no more
-/// pieces: the last chunk's range is then the pieces that were run, the first ones, and
-/// the loop ends. Returns the workers, whose results the caller merges.
+/// chunk's runs. Chunks aim at [`CHUNK_TIME`], or at [`BALANCE`] times their longest
+/// piece. When `stop` is raised the workers take no more pieces: the last chunk's range is
+/// then the pieces that were run, the first ones, and the loop ends. Returns the workers,
+/// whose results the caller merges.
 pub fn in_parallel<W: Send>(
     plan: Plan,
     make: impl Fn() -> W,

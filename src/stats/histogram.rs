@@ -37,9 +37,9 @@ pub(crate) const MAX_LEVEL: u8 = 9;
 /// The bucket of fine bucket `i` at `level` (0: the fine buckets themselves). Each level
 /// halves the resolution, uniformly (the uniform collapse of UDDSketch, Epicoco et al.
 /// 2020): two neighbouring buckets become one, so a level-`l` bucket holds values within
-/// 2^l/512 of each other relatively above 1024, and within 2^l of each other below.
-/// Zero keeps a bucket of its own, and as 2^l divides 512 no bucket straddles a power of
-/// two. Going from level `a` to `b` is `coarse(key, b - a)`.
+/// 2^l/512 of each other relatively above 1024, and within 2^(l+1) of each other below.
+/// Zero keeps a bucket of its own, and as 2^l divides 512 (`l` at most [`MAX_LEVEL`]) no
+/// bucket straddles a power of two. Going from level `a` to `b` is `coarse(key, b - a)`.
 pub(crate) fn coarse(i: usize, level: u8) -> usize {
     if i == 0 {
         0
