@@ -36,7 +36,8 @@ pub struct DependencyGraph {
 }
 
 /// The topological order closest to the nodes' own: at each step the lowest-numbered node
-/// whose dependencies are all placed (Kahn's algorithm, by smallest index). Propagation
+/// whose dependencies are all placed (Kahn's algorithm, by smallest index). Nodes on or
+/// after a cycle are left out. Propagation
 /// visits nodes in this order, and every per-node array of a simulator is by index, so a
 /// model written dependencies first is swept front to back: a cascade through 100,000
 /// generated subsystems took 60 ms where petgraph's depth-first order, jumping about
@@ -78,10 +79,15 @@ impl DependencyGraph {
         for &(from, to, kind) in edges {
             graph.add_edge(NodeIndex::new(from.0), NodeIndex::new(to.0), kind);
         }
-        if let Err(cycle) = toposort(&graph, None) {
-            return Err(find_cycle(&graph, cycle.node_id()));
-        }
         let order = nearest_order(&graph);
+        if order.len() < n {
+            // A cycle left nodes unplaced: found from where a depth-first sort stops, as
+            // the messages that point at it always were.
+            let start = toposort(&graph, None)
+                .err()
+                .map_or(NodeIndex::new(0), |c| c.node_id());
+            return Err(find_cycle(&graph, start));
+        }
         let mut levels = vec![0u32; n];
         for &id in &order {
             let ix = NodeIndex::new(id.0);
