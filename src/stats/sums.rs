@@ -300,6 +300,15 @@ impl StratumSums {
         }
     }
 
+    /// Adds `other`'s runs, taking them over whole if it has none.
+    pub(crate) fn absorb(&mut self, other: StratumSums) {
+        if self.runs == 0 && *self == StratumSums::default() {
+            *self = other;
+        } else {
+            self.merge(&other);
+        }
+    }
+
     /// Adds `other`'s runs.
     pub fn merge(&mut self, other: &StratumSums) {
         self.runs += other.runs;

@@ -63,10 +63,10 @@ struct Seen {
     probe: Vec<Option<(bool, Vec<bool>)>>,
 }
 
-/// One worker: a simulator per variant and what it saw per input.
+/// One worker: a simulator per variant and what it saw of the input it is running.
 struct Worker<'m> {
     sims: Vec<Simulation<'m>>,
-    seen: BTreeMap<usize, Seen>,
+    seen: Option<(usize, Seen)>,
     values: Vec<i128>,
     first: Vec<i128>,
 }
@@ -132,9 +132,10 @@ impl Rounds<'_, '_> {
             ends.push(total);
         }
         let (models, options) = (self.models, self.options);
-        // What the workers add to, taken out of `p` while they read the rest of it: each
-        // worker adds its runs when it finds no piece left in a chunk (while the others
-        // finish theirs), so it never holds more than a chunk's.
+        // What the workers add to, taken out of `p` while they read the rest of it: a
+        // worker adds an input's runs when it goes on to another input or finds no piece
+        // left in a chunk, so it never holds more than one input's (at 100,000 nodes, tens
+        // of megabytes a stratum).
         let done: u64 = p.runs.iter().sum();
         let sink = Mutex::new(Sink {
             results: p
@@ -157,7 +158,7 @@ impl Rounds<'_, '_> {
             plan,
             || Worker {
                 sims: models.iter().map(|m| Simulation::new(m)).collect(),
-                seen: BTreeMap::new(),
+                seen: None,
                 values: Vec::new(),
                 first: Vec::new(),
             },
@@ -166,15 +167,13 @@ impl Rounds<'_, '_> {
                     let j = ends.partition_point(|&e| e <= g);
                     let (u, first, end) = jobs[j];
                     let r = first + g - (ends[j] - (end - first));
+                    if w.seen.as_ref().is_some_and(|&(held, _)| held != u) {
+                        hand_over(w, &sink, shared);
+                    }
                     one(w, shared, models, (u, r), probing, options.seed);
                 }
             },
-            |w: &mut Worker| {
-                let seen = std::mem::take(&mut w.seen);
-                sink.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .add(shared, seen);
-            },
+            |w: &mut Worker| hand_over(w, &sink, shared),
             |_, runs| {
                 progress(done + runs.end, planned);
                 Ok(())
@@ -212,24 +211,31 @@ struct Sink {
 }
 
 impl Sink {
-    /// Adds what a worker saw (exact integers: the same in any order).
-    fn add(&mut self, p: &Paired, seen: BTreeMap<usize, Seen>) {
-        for (u, s) in seen {
-            self.runs[u] += s.runs;
-            for (v, acc) in s.accs.iter().enumerate() {
-                if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
-                    self.results[v][h].merge(acc);
-                }
-                for (a, b) in self.cross[u][v].iter_mut().zip(&s.cross[v]) {
-                    for k in 0..3 {
-                        a[k] += b[k];
-                    }
-                }
+    /// Adds what a worker saw of input `u` (exact integers: the same in any order).
+    fn add(&mut self, p: &Paired, u: usize, s: Seen) {
+        self.runs[u] += s.runs;
+        for (v, acc) in s.accs.into_iter().enumerate() {
+            if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
+                self.results[v][h].absorb(acc);
             }
-            if s.probe.iter().any(Option::is_some) {
-                self.probes.insert(u, s.probe);
+            for (a, b) in self.cross[u][v].iter_mut().zip(&s.cross[v]) {
+                for k in 0..3 {
+                    a[k] += b[k];
+                }
             }
         }
+        if s.probe.iter().any(Option::is_some) {
+            self.probes.insert(u, s.probe);
+        }
+    }
+}
+
+/// Adds what worker `w` holds to `sink`.
+fn hand_over(w: &mut Worker, sink: &Mutex<Sink>, p: &Paired) {
+    if let Some((u, seen)) = w.seen.take() {
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(p, u, seen);
     }
 }
 
@@ -244,11 +250,14 @@ fn one(
 ) {
     let variants = models.len();
     let metrics = p.metrics.len();
-    let seen = w.seen.entry(u).or_insert_with(|| Seen {
-        accs: vec![None; variants],
-        cross: vec![vec![[0; 3]; metrics]; variants],
-        runs: 0,
-        probe: vec![None; variants],
+    let (_, seen) = w.seen.get_or_insert_with(|| {
+        let seen = Seen {
+            accs: vec![None; variants],
+            cross: vec![vec![[0; 3]; metrics]; variants],
+            runs: 0,
+            probe: vec![None; variants],
+        };
+        (u, seen)
     });
     seen.runs += 1;
     w.first.clear();
