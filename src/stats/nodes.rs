@@ -59,6 +59,11 @@ impl NodeTable {
         self.map.entry(i).or_default()
     }
 
+    /// Holds no node any more, keeping its room.
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+    }
+
     /// Nodes held.
     pub fn len(&self) -> usize {
         self.map.len()

@@ -300,6 +300,16 @@ impl StratumSums {
         }
     }
 
+    /// Back to no runs, keeping the room its node table took.
+    pub(crate) fn clear(&mut self) {
+        let mut nodes = std::mem::take(&mut self.nodes);
+        nodes.clear();
+        *self = StratumSums {
+            nodes,
+            ..StratumSums::default()
+        };
+    }
+
     /// Adds `other`'s runs, taking them over whole if it has none.
     pub(crate) fn absorb(&mut self, other: StratumSums) {
         if self.runs == 0 && *self == StratumSums::default() {

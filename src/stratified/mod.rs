@@ -21,6 +21,7 @@
 //! budget repeats the runs of a smaller one and adds to them. The rounds can be split
 //! across machines, with a merge between them ([`first_round`], [`second_round`]).
 
+mod allocate;
 mod paired;
 mod rounds;
 mod shard;
@@ -181,10 +182,10 @@ fn run_all(
     };
     run.probe(&mut p, options.runs.max(inputs))?;
     let half = options.runs.saturating_sub(inputs) / 2;
-    let pilot = rounds::proportional(&p, half);
+    let pilot = allocate::proportional(&p, half);
     run.round(&mut p, &pilot)?;
     let left = options.runs.saturating_sub(p.runs());
-    let more = rounds::neyman(models, &p, left);
+    let more = allocate::neyman(models, &p, left);
     run.round(&mut p, &more)?;
     let complete = !stop.load(Ordering::Relaxed);
     for est in &mut p.variants {

@@ -18,7 +18,8 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use super::rounds::{self, Job, Rounds};
+use super::allocate;
+use super::rounds::{Job, Rounds};
 use super::{Estimate, Options, Paired};
 use crate::error::Error;
 use crate::model::Model;
@@ -71,7 +72,7 @@ pub fn first_round(
         let inputs = p.inputs.len() as u64;
         run.probe(&mut p, options.runs.max(inputs))?;
         let half = options.runs.saturating_sub(inputs) / 2;
-        let pilot = rounds::proportional(&p, half);
+        let pilot = allocate::proportional(&p, half);
         (p, pilot)
     };
     if share.index != 1 {
@@ -91,7 +92,7 @@ pub fn second_round(
     stop: &AtomicBool,
 ) -> Result<Paired, Error> {
     let left = options.runs.saturating_sub(pilot.runs());
-    let more = rounds::neyman(models, pilot, left);
+    let more = allocate::neyman(models, pilot, left);
     let mut p = pilot.clone();
     p.clear();
     rest(models, options, p, &more, share, progress, stop)
