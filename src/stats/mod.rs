@@ -12,14 +12,16 @@ mod shared;
 pub mod strata;
 mod sums;
 mod tally;
+mod wide;
 
 pub use examples::{bucket, Example, Examples};
 pub use histogram::Histogram;
 pub use interval::{mean_interval, quantile_ranks, wilson, QuantileRanks, Z95};
 pub use nodes::NodeTable;
 pub use shared::{Scratch, Shared};
-pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum, Wide};
+pub use sums::{bucket_bounds, Buckets, NodeSums, StratumSums, Sum};
 pub use tally::{Bound, QuantileInterval, Tally};
+pub use wide::Wide;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::histogram::Histogram;
 use super::interval::{mean_interval, quantile_ranks};
-use super::sums::Wide;
+use super::wide::Wide;
 
 /// The distribution of one integer quantity over runs. Some runs may end (at the horizon)
 /// with the quantity still growing: their values are right-censored, lower bounds of the
