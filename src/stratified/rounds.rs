@@ -240,34 +240,34 @@ struct Sink {
 }
 
 impl Sink {
-    /// Adds what a worker saw of input `u` (exact integers: the same in any order).
-    fn add(&mut self, p: &Paired, u: usize, s: Seen) {
-        self.runs[u] += s.runs;
+    /// Adds what a worker saw of input `u` (exact integers: the same in any order), its
+    /// sums moved in whole where the total has none yet.
+    fn add(&mut self, p: &Paired, u: usize, mut s: Seen) {
+        self.add_counts(u, &mut s);
         for (v, acc) in s.accs.into_iter().enumerate() {
             if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
                 self.results[v][h].absorb(acc);
             }
-            for (a, b) in self.cross[u][v].iter_mut().zip(&s.cross[v]) {
-                for k in 0..3 {
-                    a[k] += b[k];
-                }
-            }
-        }
-        if s.probe.iter().any(Option::is_some) {
-            self.probes.insert(u, s.probe);
         }
     }
 
     /// Adds what a worker saw of input `u` and empties it, keeping its tables' room for
     /// the next runs.
     fn add_and_clear(&mut self, p: &Paired, u: usize, s: &mut Seen) {
-        self.runs[u] += std::mem::take(&mut s.runs);
+        self.add_counts(u, s);
         for (v, acc) in s.accs.iter_mut().enumerate() {
             if let (Some(acc), Some(h)) = (acc, p.inputs[u][v]) {
                 self.results[v][h].merge(acc);
                 acc.clear();
             }
-            for (a, b) in self.cross[u][v].iter_mut().zip(&mut s.cross[v]) {
+        }
+    }
+
+    /// Takes input `u`'s run count, paired sums and probe out of `s`.
+    fn add_counts(&mut self, u: usize, s: &mut Seen) {
+        self.runs[u] += std::mem::take(&mut s.runs);
+        for (mine, theirs) in self.cross[u].iter_mut().zip(&mut s.cross) {
+            for (a, b) in mine.iter_mut().zip(theirs.iter_mut()) {
                 for k in 0..3 {
                     a[k] += std::mem::take(&mut b[k]);
                 }
