@@ -11,6 +11,7 @@ macro_rules! note {
 
 mod args;
 mod files;
+pub mod memory;
 mod merge;
 mod plan;
 mod replay;
@@ -122,7 +123,7 @@ fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
         None => None,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs(), "runs", args.quiet);
+    let bar = start_job(args.runs(), "runs", args.quiet);
     let started = Instant::now();
     // Each worker formats its own runs' rows; they are written here in run order.
     let make = || Box::new(RunsCsv::rows(&model)) as Box<dyn montecarlo::RowFormat>;
@@ -275,7 +276,7 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
         threads,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.periods, "periods", args.quiet);
+    let bar = start_job(args.periods, "periods", args.quiet);
     let started = Instant::now();
     let tally = operations::run(
         &model,
@@ -306,8 +307,11 @@ fn operate(args: &OperateArgs, out: &mut dyn Write) -> Result<(), Error> {
     Ok(())
 }
 
-/// A progress bar of `total` `unit`s (runs, periods) on stderr, when it is a terminal.
-fn progress_bar(total: u64, unit: &str, quiet: bool) -> ProgressBar {
+/// As a long job of `total` `unit`s (runs, periods) starts: gives the memory reading the
+/// scenario freed back to the system ([`memory::give_back`]), and makes the job's
+/// progress bar on stderr, when it is a terminal.
+fn start_job(total: u64, unit: &str, quiet: bool) -> ProgressBar {
+    memory::give_back();
     if quiet || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::shard;
-use super::{progress_bar, stdout_error, stop_on_ctrl_c};
+use super::{start_job, stdout_error, stop_on_ctrl_c};
 use super::{BudgetArgs, CompareArgs, EstimateArgs, RunArgs, SweepArgs};
 use crate::error::Error;
 use crate::export::partial::{Job, Source};
@@ -33,7 +33,7 @@ pub(super) fn run_strata(
         max_errors: args.max_errors,
     };
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs(), "runs", args.quiet);
+    let bar = start_job(args.runs(), "runs", args.quiet);
     let started = Instant::now();
     let mut progress = |done, planned| {
         bar.set_length(planned);
@@ -275,7 +275,7 @@ pub(super) fn estimating<T>(
     work: impl FnOnce(&mut dyn FnMut(u64, u64), &AtomicBool) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(args.runs, "runs", args.quiet);
+    let bar = start_job(args.runs, "runs", args.quiet);
     let started = Instant::now();
     let result = work(
         &mut |done, planned| {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::args::ShardArgs;
 use super::plan::Outputs;
-use super::{files, present, progress_bar, stdout_error, stop_on_ctrl_c};
+use super::{files, present, start_job, stdout_error, stop_on_ctrl_c};
 use crate::error::Error;
 use crate::export::partial::{self, Job, Partial, Source, Statistics};
 use crate::export::AtomicFile;
@@ -72,7 +72,7 @@ pub(super) fn run(
     let refs: Vec<&Model> = models.iter().collect();
     let o = work.options;
     let stop = stop_on_ctrl_c();
-    let bar = progress_bar(o.runs, "runs", work.quiet);
+    let bar = start_job(o.runs, "runs", work.quiet);
     let started = Instant::now();
     let mut planned = 0;
     let mut progress = |done, all| {

@@ -37,9 +37,27 @@ struct Cell {
 pub(crate) struct Buckets {
     cells: Vec<Cell>,
     /// (bucket, count) of the counts above 65,535, sorted by bucket.
-    wide: Vec<(u16, u64)>,
+    wide: Wide,
     /// The resolution: buckets are those of [`coarse`] at this level (0: the finest).
     level: u8,
+}
+
+/// The counts above 65,535, behind one pointer: most histograms have none, and each is
+/// 16 bytes smaller than with a list of its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::box_collection)] // on purpose: a thin pointer, where a list takes 24 bytes
+struct Wide(Option<Box<Vec<(u16, u64)>>>);
+
+impl Wide {
+    const NONE: Wide = Wide(None);
+
+    fn as_slice(&self) -> &[(u16, u64)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    fn vec(&mut self) -> &mut Vec<(u16, u64)> {
+        self.0.get_or_insert_with(Box::default)
+    }
 }
 
 impl Buckets {
@@ -47,7 +65,7 @@ impl Buckets {
     pub(crate) const fn new() -> Self {
         Buckets {
             cells: Vec::new(),
-            wide: Vec::new(),
+            wide: Wide::NONE,
             level: 0,
         }
     }
@@ -92,15 +110,16 @@ impl Buckets {
     }
 
     fn add_wide(&mut self, bucket: u16, n: u64) {
-        match self.wide.binary_search_by_key(&bucket, |w| w.0) {
-            Ok(at) => self.wide[at].1 += n,
-            Err(at) => self.wide.insert(at, (bucket, n)),
+        let wide = self.wide.vec();
+        match wide.binary_search_by_key(&bucket, |w| w.0) {
+            Ok(at) => wide[at].1 += n,
+            Err(at) => wide.insert(at, (bucket, n)),
         }
     }
 
     /// (bucket, count) in bucket order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
-        let mut wide = self.wide.iter();
+        let mut wide = self.wide.as_slice().iter();
         self.cells.iter().map(move |c| {
             let n = match c.count {
                 // Wide counts are in the same order as their cells.
@@ -137,7 +156,7 @@ impl Buckets {
         }
         let mut out = Buckets {
             cells: Vec::with_capacity(self.cells.len() / 2 + 2),
-            wide: Vec::new(),
+            wide: Wide::NONE,
             level,
         };
         let mut held: Option<(usize, u64)> = None;
@@ -185,7 +204,7 @@ impl Buckets {
         }
         let mut merged = Buckets {
             cells: Vec::with_capacity(self.cells.len() + other.cells.len()),
-            wide: Vec::new(),
+            wide: Wide::NONE,
             level: self.level,
         };
         {
@@ -214,7 +233,7 @@ impl Buckets {
     /// stays in 16 bits (else nothing is changed and `false` returned): merging the
     /// workers' statistics of a big model then allocates nothing new.
     fn merge_in_place(&mut self, other: &Buckets) -> bool {
-        if !self.wide.is_empty() || !other.wide.is_empty() {
+        if !self.wide.as_slice().is_empty() || !other.wide.as_slice().is_empty() {
             return false;
         }
         // How many buckets the union has, and whether every shared count fits.
@@ -272,7 +291,7 @@ impl Buckets {
         let count = u16::try_from(n).unwrap_or(0);
         self.cells.push(Cell { bucket, count });
         if count == 0 {
-            self.wide.push((bucket, n));
+            self.wide.vec().push((bucket, n));
         }
     }
 }

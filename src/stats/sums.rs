@@ -5,41 +5,9 @@
 use super::buckets::{Buckets as Cells, NODE_LIMIT};
 use super::histogram::{bounds_at, coarse, index};
 use super::nodes::NodeTable;
-use super::wide::Wide;
+pub use super::wide::Sum;
 use crate::engine::Outcome;
 use crate::model::Model;
-
-/// The sum and sum of squares of one value per run, in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Sum {
-    /// Σ value.
-    pub sum: u128,
-    /// Σ value².
-    pub sum_sq: Wide,
-}
-
-impl Sum {
-    const ZERO: Sum = Sum {
-        sum: 0,
-        sum_sq: Wide::ZERO,
-    };
-
-    fn record(&mut self, ms: u64) {
-        let v = u128::from(ms);
-        self.sum += v;
-        self.sum_sq.add(v * v);
-    }
-
-    fn merge(&mut self, other: &Sum) {
-        self.sum += other.sum;
-        self.sum_sq.merge(other.sum_sq);
-    }
-
-    /// (Σ, Σ²) in seconds and seconds squared.
-    pub fn seconds(&self) -> (f64, f64) {
-        (self.sum as f64 / 1e3, self.sum_sq.as_f64() / 1e6)
-    }
-}
 
 /// Counts of values by the log-linear buckets of [`super::Histogram`], holding only the
 /// buckets seen, in 4 bytes each (see [`super::buckets::Buckets`]): a stratum that
@@ -48,27 +16,67 @@ impl Sum {
 pub struct Buckets {
     counts: Cells,
     /// The smallest and largest value counted, exactly.
-    range: Option<(u64, u64)>,
+    range: Range,
+}
+
+/// The smallest and largest of some values, in 16 bytes (an `Option` takes 24): none when
+/// the smallest is above the largest. Written as an `Option`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Option<(u64, u64)>", from = "Option<(u64, u64)>")]
+struct Range {
+    min: u64,
+    max: u64,
+}
+
+impl Range {
+    const NONE: Range = Range {
+        min: u64::MAX,
+        max: 0,
+    };
+
+    fn get(self) -> Option<(u64, u64)> {
+        (self.min <= self.max).then_some((self.min, self.max))
+    }
+
+    fn add(&mut self, other: Range) {
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+}
+
+impl Default for Range {
+    fn default() -> Self {
+        Range::NONE
+    }
+}
+
+impl From<Range> for Option<(u64, u64)> {
+    fn from(r: Range) -> Self {
+        r.get()
+    }
+}
+
+impl From<Option<(u64, u64)>> for Range {
+    fn from(r: Option<(u64, u64)>) -> Self {
+        r.map_or(Range::NONE, |(min, max)| Range { min, max })
+    }
 }
 
 impl Buckets {
     /// No values (usable in a `static`).
     pub(crate) const EMPTY: Buckets = Buckets {
         counts: Cells::new(),
-        range: None,
+        range: Range::NONE,
     };
 
     pub(crate) fn record(&mut self, v: u64) {
         self.counts.add(index(v), 1);
-        self.range = Some(self.range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))));
+        self.range.add(Range { min: v, max: v });
     }
 
     pub(crate) fn merge(&mut self, other: &Buckets) {
         self.counts.merge(&other.counts);
-        self.range = match (self.range, other.range) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (x, y) => x.or(y),
-        };
+        self.range.add(other.range);
     }
 
     /// Halves the resolution until at most `limit` buckets hold values (see
@@ -115,7 +123,7 @@ impl Buckets {
 
     /// The smallest and largest value counted; `None` if none was.
     pub fn range(&self) -> Option<(u64, u64)> {
-        self.range
+        self.range.get()
     }
 }
 
