@@ -40,7 +40,7 @@ struct Cell {
 pub(crate) struct Buckets {
     cells: Vec<Cell>,
     /// (bucket, count) of the counts above 65,535, sorted by bucket.
-    wide: Wide,
+    wide: WideCounts,
     /// The resolution: buckets are those of [`coarse`] at this level (0: the finest).
     level: u8,
 }
@@ -49,10 +49,10 @@ pub(crate) struct Buckets {
 /// 16 bytes smaller than with a list of its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[allow(clippy::box_collection)] // on purpose: a thin pointer, where a list takes 24 bytes
-struct Wide(Option<Box<Vec<(u16, u64)>>>);
+struct WideCounts(Option<Box<Vec<(u16, u64)>>>);
 
-impl Wide {
-    const NONE: Wide = Wide(None);
+impl WideCounts {
+    const NONE: WideCounts = WideCounts(None);
 
     fn as_slice(&self) -> &[(u16, u64)] {
         self.0.as_deref().map_or(&[], Vec::as_slice)
@@ -68,7 +68,7 @@ impl Buckets {
     pub(crate) const fn new() -> Self {
         Buckets {
             cells: Vec::new(),
-            wide: Wide::NONE,
+            wide: WideCounts::NONE,
             level: 0,
         }
     }
@@ -159,7 +159,7 @@ impl Buckets {
         }
         let mut out = Buckets {
             cells: Vec::with_capacity(self.cells.len() / 2 + 2),
-            wide: Wide::NONE,
+            wide: WideCounts::NONE,
             level,
         };
         let mut held: Option<(usize, u64)> = None;
@@ -207,7 +207,7 @@ impl Buckets {
         }
         let mut merged = Buckets {
             cells: Vec::with_capacity(self.cells.len() + other.cells.len()),
-            wide: Wide::NONE,
+            wide: WideCounts::NONE,
             level: self.level,
         };
         {
