@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 fn blastradius(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_blastradius"))
         .current_dir(dir)
@@ -118,6 +120,23 @@ fn anything_but_every_shard_of_one_run_once_is_refused() {
         &["merge", &a, &b, "edited.json"],
         "do not match their hash",
     );
+    // Histograms edited by hand: they would make a quantile wrong, or panic.
+    for (edit, message) in [
+        (
+            (|h: &mut Value| h["min"] = (h["max"].as_u64().unwrap() + 1).into()) as fn(&mut Value),
+            "smallest value is above its largest",
+        ),
+        (
+            |h: &mut Value| h["total"] = (h["total"].as_u64().unwrap() + 1).into(),
+            "total is not the sum of its counts",
+        ),
+    ] {
+        let mut partial: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join(&c)).unwrap()).unwrap();
+        edit(first_histogram(&mut partial).expect("a histogram of values"));
+        std::fs::write(d.join("tampered.json"), partial.to_string()).unwrap();
+        refused(d, &["merge", &a, &b, "tampered.json"], message);
+    }
     let scenario = fixture("typo-mix.toml");
     refused(
         d,
@@ -138,6 +157,19 @@ fn anything_but_every_shard_of_one_run_once_is_refused() {
         &["merge", &a, &b, &c, "--partial", "pilot.json"],
         "plain run",
     );
+}
+
+/// The first histogram in a partial result holding two different values.
+fn first_histogram(v: &mut Value) -> Option<&mut Value> {
+    let spread = |v: &Value| v["total"].as_u64() > Some(0) && v["min"].as_u64() < v["max"].as_u64();
+    if v.get("counts").is_some() && spread(v) {
+        return Some(v);
+    }
+    match v {
+        Value::Object(map) => map.values_mut().find_map(first_histogram),
+        Value::Array(list) => list.iter_mut().find_map(first_histogram),
+        _ => None,
+    }
 }
 
 /// The arguments of a command by strata on typo-mix.toml (`--set command.count=3`), seed

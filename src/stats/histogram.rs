@@ -63,12 +63,43 @@ pub(crate) fn bounds_at(key: usize, level: u8) -> (u64, u64) {
 /// each, see [`Buckets`]), not for the whole scale. A run adds to a bucket by binary
 /// search; a new bucket is inserted in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct Histogram {
     /// (bucket, count), by bucket; every count above zero.
     counts: Buckets,
     total: u64,
     min: u64,
     max: u64,
+}
+
+/// A histogram as a partial result holds it, before it is checked: one edited by hand
+/// must not make a quantile panic.
+#[derive(serde::Deserialize)]
+struct Unchecked {
+    counts: Buckets,
+    total: u64,
+    min: u64,
+    max: u64,
+}
+
+impl TryFrom<Unchecked> for Histogram {
+    type Error = String;
+
+    fn try_from(h: Unchecked) -> Result<Self, String> {
+        let sum = h.counts.iter().try_fold(0u64, |s, (_, n)| s.checked_add(n));
+        if sum != Some(h.total) {
+            return Err("a histogram whose total is not the sum of its counts".into());
+        }
+        if h.total > 0 && h.min > h.max {
+            return Err("a histogram whose smallest value is above its largest".into());
+        }
+        Ok(Histogram {
+            counts: h.counts,
+            total: h.total,
+            min: h.min,
+            max: h.max,
+        })
+    }
 }
 
 impl Histogram {

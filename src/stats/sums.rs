@@ -368,6 +368,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_tampered_range_gives_a_quantile_not_a_panic() {
+        use super::super::strata::{conditional_quantile, BucketPart};
+        // Counts with no range, or one whose smallest is above its largest: only a
+        // partial result edited by hand holds them.
+        for range in ["null", "[9000,3]"] {
+            let text = format!(r#"{{"counts":[[2000,3]],"range":{range}}}"#);
+            let buckets: Buckets = serde_json::from_str(&text).unwrap();
+            let part = BucketPart {
+                weight: 1.0,
+                n: 10,
+                buckets: &buckets,
+                exact: false,
+            };
+            let q = conditional_quantile(&[part], 0.5).unwrap();
+            let (lo, hi) = bucket_bounds(2000, 0);
+            assert!(lo <= q.estimate && q.estimate <= hi, "{q:?}");
+        }
+    }
+
     fn coarse_key(v: u64, level: u8) -> usize {
         coarse(index(v), level)
     }
