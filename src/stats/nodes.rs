@@ -50,8 +50,9 @@ const DENSE_FROM: usize = if cfg!(test) { 4 } else { 1_024 };
 /// half of those indices are held and there are [`DENSE_FROM`] or more: a stratum that
 /// cascades through 100,000 nodes then takes 160 bytes a node instead of a hash map's
 /// 220, and finds a node without hashing; whatever the indices, a table takes at most
-/// about two slots a node it held (a cleared table keeps its room). Written (in partial results) as a list of (node, sums) by
-/// node, so the same nodes give the same bytes either way.
+/// about two slots a node it held (a cleared table keeps its room). Written (in partial
+/// results) as a list of (node, sums) by node, so the same nodes give the same bytes
+/// either way.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(into = "Vec<(usize, NodeSums)>", from = "Vec<(usize, NodeSums)>")]
 pub struct NodeTable {
