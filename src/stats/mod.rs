@@ -8,6 +8,7 @@ mod examples;
 mod histogram;
 pub(crate) mod interval;
 mod nodes;
+mod range;
 mod shared;
 pub mod strata;
 mod sums;

@@ -370,17 +370,15 @@ pub fn conditional_quantile(parts: &[BucketPart<'_>], q: f64) -> Option<Quantile
     } else {
         first_at(hi_level).map(|b| super::sums::bucket_bounds(b, level).1)
     };
-    // Within the values seen: constant values come out exact. (No range is known only
-    // in a partial result edited by hand: then the buckets alone.)
+    // Within the values seen: constant values come out exact.
     let (min, max) = parts
         .iter()
         .filter_map(|p| p.buckets.range())
         .fold((u64::MAX, 0), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    let within = |v: u64| if min <= max { v.clamp(min, max) } else { v };
     let (b_lo, b_hi) = super::sums::bucket_bounds(at, level);
     Some(QuantileEstimate {
-        estimate: within(b_lo + (b_hi - b_lo) / 2),
-        lo: within(lo.min(b_lo)),
-        hi: hi.map(|h| within(h.max(b_hi))),
+        estimate: (b_lo + (b_hi - b_lo) / 2).clamp(min, max),
+        lo: lo.min(b_lo).clamp(min, max),
+        hi: hi.map(|h| h.max(b_hi).clamp(min, max)),
     })
 }

@@ -5,6 +5,7 @@
 use super::buckets::{Buckets as Cells, NODE_LIMIT};
 use super::histogram::{bounds_at, coarse, index};
 use super::nodes::NodeTable;
+use super::range::Range;
 pub use super::wide::Sum;
 use crate::engine::Outcome;
 use crate::model::Model;
@@ -13,52 +14,35 @@ use crate::model::Model;
 /// buckets seen, in 4 bytes each (see [`super::buckets::Buckets`]): a stratum that
 /// cascades through 100,000 nodes keeps about a thousand buckets of downtime for each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct Buckets {
     counts: Cells,
     /// The smallest and largest value counted, exactly.
     range: Range,
 }
 
-/// The smallest and largest of some values, in 16 bytes (an `Option` takes 24): none when
-/// the smallest is above the largest. Written as an `Option`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(into = "Option<(u64, u64)>", from = "Option<(u64, u64)>")]
-struct Range {
-    min: u64,
-    max: u64,
+/// [`Buckets`] as a partial result holds them, before they are checked: values counted
+/// have a range, none counted have none (a file edited by hand could say otherwise, and
+/// a quantile clamped to a range upside down would panic).
+#[derive(serde::Deserialize)]
+struct Unchecked {
+    counts: Cells,
+    range: Option<(u64, u64)>,
 }
 
-impl Range {
-    const NONE: Range = Range {
-        min: u64::MAX,
-        max: 0,
-    };
+impl TryFrom<Unchecked> for Buckets {
+    type Error = String;
 
-    fn get(self) -> Option<(u64, u64)> {
-        (self.min <= self.max).then_some((self.min, self.max))
-    }
-
-    fn add(&mut self, other: Range) {
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-    }
-}
-
-impl Default for Range {
-    fn default() -> Self {
-        Range::NONE
-    }
-}
-
-impl From<Range> for Option<(u64, u64)> {
-    fn from(r: Range) -> Self {
-        r.get()
-    }
-}
-
-impl From<Option<(u64, u64)>> for Range {
-    fn from(r: Option<(u64, u64)>) -> Self {
-        r.map_or(Range::NONE, |(min, max)| Range { min, max })
+    fn try_from(b: Unchecked) -> Result<Self, String> {
+        match (b.counts.first(), b.range) {
+            (None, None) => {}
+            (Some(_), Some((min, max))) if min <= max => {}
+            _ => return Err("a histogram whose range does not match its counts".into()),
+        }
+        Ok(Buckets {
+            counts: b.counts,
+            range: b.range.into(),
+        })
     }
 }
 
@@ -71,7 +55,7 @@ impl Buckets {
 
     pub(crate) fn record(&mut self, v: u64) {
         self.counts.add(index(v), 1);
-        self.range.add(Range { min: v, max: v });
+        self.range.add(Range::of(v));
     }
 
     pub(crate) fn merge(&mut self, other: &Buckets) {
@@ -369,23 +353,25 @@ mod tests {
     }
 
     #[test]
-    fn a_tampered_range_gives_a_quantile_not_a_panic() {
-        use super::super::strata::{conditional_quantile, BucketPart};
-        // Counts with no range, or one whose smallest is above its largest: only a
-        // partial result edited by hand holds them.
-        for range in ["null", "[9000,3]"] {
-            let text = format!(r#"{{"counts":[[2000,3]],"range":{range}}}"#);
-            let buckets: Buckets = serde_json::from_str(&text).unwrap();
-            let part = BucketPart {
-                weight: 1.0,
-                n: 10,
-                buckets: &buckets,
-                exact: false,
-            };
-            let q = conditional_quantile(&[part], 0.5).unwrap();
-            let (lo, hi) = bucket_bounds(2000, 0);
-            assert!(lo <= q.estimate && q.estimate <= hi, "{q:?}");
+    fn a_range_that_does_not_match_the_counts_is_refused() {
+        // Only a partial result edited by hand holds these: no range for values counted,
+        // one upside down, or one for no values.
+        for text in [
+            r#"{"counts":[[2000,3]],"range":null}"#,
+            r#"{"counts":[[2000,3]],"range":[9000,3]}"#,
+            r#"{"counts":[],"range":[1,2]}"#,
+        ] {
+            assert!(serde_json::from_str::<Buckets>(text).is_err(), "{text}");
         }
+        let mut b = Buckets::default();
+        b.record(5);
+        let text = serde_json::to_string(&b).unwrap();
+        assert_eq!(serde_json::from_str::<Buckets>(&text).unwrap(), b);
+        let empty = serde_json::to_string(&Buckets::default()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Buckets>(&empty).unwrap(),
+            Buckets::default()
+        );
     }
 
     fn coarse_key(v: u64, level: u8) -> usize {
