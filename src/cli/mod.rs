@@ -72,6 +72,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
 }
 
 fn dispatch(command: Command) -> Result<(), Error> {
+    args::use_threads(command.threads_asked());
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = match command {

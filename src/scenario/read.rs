@@ -21,8 +21,11 @@ use super::raw::{
     RawSubsystem, SectionAt, Spanned,
 };
 
-/// Sections are cut at the first header after this many bytes.
-const SECTION_BYTES: usize = 256 << 10;
+/// Sections are cut at the first header after this many bytes. Small enough that a
+/// section's tokens and parse events stay under the 1 MiB beyond which the command line
+/// has the allocator map each block afresh ([`crate::cli::memory`]): with 256 KiB
+/// sections, reading 100,000 subsystems took 135,000 page faults instead of 79,000.
+const SECTION_BYTES: usize = 32 << 10;
 
 /// The top-level tables whose entries are nodes, one group of headers per node.
 const NODE_TABLES: [&str; 4] = ["subsystems", "services", "standbys", "customers"];

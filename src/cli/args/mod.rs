@@ -81,6 +81,26 @@ pub enum Command {
     Generate(GenerateArgs),
 }
 
+impl Command {
+    /// `--threads` as given, for the commands that take it; `None` for all cores.
+    pub fn threads_asked(&self) -> Option<usize> {
+        match self {
+            Command::Run(a) => a.threads,
+            Command::Operate(a) => a.threads,
+            Command::Compare(a) => a.estimate.threads,
+            Command::Sweep(a) => a.estimate.threads,
+            Command::Budget(a) => a.estimate.threads,
+            Command::Report(a) => a.estimate.threads,
+            Command::Replay(_)
+            | Command::Check { .. }
+            | Command::Merge(_)
+            | Command::Graph(_)
+            | Command::Scenarios
+            | Command::Generate(_) => None,
+        }
+    }
+}
+
 /// Arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -114,7 +134,8 @@ pub struct RunArgs {
     /// Base seed; run i uses the ChaCha8 stream (seed, i).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads [default: all cores]. Does not change the results.
+    /// Threads, for reading the scenario and for the runs [default: all cores]. Does not
+    /// change the results.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Write one row per run to this CSV file.
@@ -225,6 +246,18 @@ fn check_errors(n: u32) -> Result<(), Error> {
         value: n.to_string(),
         expected: format!("from 0 to {MAX_ERRORS}"),
     })
+}
+
+/// Has every thread the library starts outside the runs (reading a big scenario by
+/// sections, checking its nodes) come from a pool of `asked` threads, as the runs do: a
+/// job given one core uses one. A value out of range is left to [`threads`] to refuse.
+pub fn use_threads(asked: Option<usize>) {
+    if let Some(n) = asked.filter(|n| (1..=MAX_THREADS).contains(n)) {
+        // Fails only if the pool was set up already, which the command line does once.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
 }
 
 fn threads(asked: Option<usize>) -> Result<usize, Error> {

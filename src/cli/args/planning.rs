@@ -92,7 +92,8 @@ pub struct EstimateArgs {
     /// Base seed; every variant draws the same numbers for the same input.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads [default: all cores]. Does not change the results.
+    /// Threads, for reading the scenario and for the runs [default: all cores]. Does not
+    /// change the results.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Keystroke errors enumerated per command.

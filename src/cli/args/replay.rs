@@ -24,7 +24,8 @@ pub struct OperateArgs {
     /// Base seed; period i uses the ChaCha8 stream (seed, i).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads [default: all cores]. Does not change the results.
+    /// Threads, for reading the scenario and for the runs [default: all cores]. Does not
+    /// change the results.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Write the summary as JSON to this file.

@@ -8,8 +8,40 @@ use super::values::describe;
 use super::{Checker, Result};
 use crate::model::graph::EdgeKind;
 use crate::model::{Backlog, Failover, Node, NodeId, NodeKind};
-use crate::scenario::raw::{RawScenario, Spanned};
+use crate::scenario::raw::{Named, RawScenario, Spanned};
 use crate::scenario::units::{self, PERCENT_FORMAT};
+
+/// The node a reference, written at a key, names.
+pub(super) type Resolve<'a> = dyn Fn(&str, &Spanned<String>) -> Result<NodeId> + Sync + 'a;
+
+/// Tables of at least this many nodes are checked on the pool's threads.
+const PARALLEL_FROM: usize = 1024;
+
+/// Checks each entry of `table` with `check` (on the pool's threads when there are many),
+/// numbered on from the nodes there are, and adds them and their edges in file order: the
+/// mistake reported is the first in the file, as when they are checked one by one.
+fn each_node<T: Sync>(
+    table: &Named<T>,
+    (nodes, edges): (&mut Vec<Node>, &mut Vec<Edge>),
+    check: impl Fn(NodeId, &Spanned<String>, &T) -> Result<(Node, Vec<Edge>)> + Sync,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let first = nodes.len();
+    let entries: Vec<(&Spanned<String>, &T)> = table.iter().collect();
+    let one = |(i, &(name, t)): (usize, &(&Spanned<String>, &T))| check(NodeId(first + i), name, t);
+    let checked: Vec<_> = if entries.len() < PARALLEL_FROM {
+        entries.iter().enumerate().map(one).collect()
+    } else {
+        entries.par_iter().enumerate().map(one).collect()
+    };
+    nodes.reserve(checked.len());
+    for c in checked {
+        let (node, more) = c?;
+        nodes.push(node);
+        edges.extend(more);
+    }
+    Ok(())
+}
 
 impl Checker<'_> {
     /// Every node, subsystems first, then services, customers and standbys, and the
@@ -17,7 +49,7 @@ impl Checker<'_> {
     pub(super) fn nodes(
         &self,
         raw: &RawScenario,
-        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+        resolve: &Resolve,
     ) -> Result<(Vec<Node>, Vec<Edge>)> {
         let count =
             raw.subsystems.len() + raw.services.len() + raw.customers.len() + raw.standbys.len();
@@ -34,13 +66,13 @@ impl Checker<'_> {
     fn subsystem_nodes(
         &self,
         raw: &RawScenario,
-        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
-        (nodes, edges): (&mut Vec<Node>, &mut Vec<Edge>),
+        resolve: &Resolve,
+        out: (&mut Vec<Node>, &mut Vec<Edge>),
     ) -> Result<()> {
-        for (name, s) in &raw.subsystems {
+        each_node(&raw.subsystems, out, |id, name, s| {
             let key = format!("subsystems.{}", name.get_ref());
-            let id = NodeId(nodes.len());
-            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, resolve, edges)?;
+            let mut edges = Vec::new();
+            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, resolve, &mut edges)?;
             let mut restart_after = Vec::new();
             for r in &s.restart_after {
                 let from = resolve(&format!("{key}.restart_after"), r)?;
@@ -52,29 +84,29 @@ impl Checker<'_> {
                     span: r.span(),
                 });
             }
-            nodes.push(Node {
+            let node = Node {
                 name: name.get_ref().clone(),
                 description: s.description.clone().unwrap_or_default(),
                 kind: NodeKind::Subsystem(self.subsystem(&key, s)?),
                 needs: deps.0,
                 needs_any: deps.1,
                 restart_after,
-            });
-        }
-        Ok(())
+            };
+            Ok((node, edges))
+        })
     }
 
     /// The `[services]`, with what they need and their backlogs.
     fn service_nodes(
         &self,
         raw: &RawScenario,
-        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
-        (nodes, edges): (&mut Vec<Node>, &mut Vec<Edge>),
+        resolve: &Resolve,
+        out: (&mut Vec<Node>, &mut Vec<Edge>),
     ) -> Result<()> {
-        for (name, s) in &raw.services {
+        each_node(&raw.services, out, |id, name, s| {
             let key = format!("services.{}", name.get_ref());
-            let id = NodeId(nodes.len());
-            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, resolve, edges)?;
+            let mut edges = Vec::new();
+            let deps = self.dependencies(&key, id, &s.needs, &s.needs_any, resolve, &mut edges)?;
             let backlog = match &s.backlog {
                 Some(b) => {
                     let k = format!("{key}.backlog.headroom");
@@ -92,7 +124,7 @@ impl Checker<'_> {
                 }
                 None => None,
             };
-            nodes.push(Node {
+            let node = Node {
                 name: name.get_ref().clone(),
                 description: s.description.clone().unwrap_or_default(),
                 kind: NodeKind::Service {
@@ -102,23 +134,29 @@ impl Checker<'_> {
                 needs: deps.0,
                 needs_any: deps.1,
                 restart_after: Vec::new(),
-            });
-        }
-        Ok(())
+            };
+            Ok((node, edges))
+        })
     }
 
     /// The `[customers]`, with the alternatives they run on and how they fail over.
     fn customer_nodes(
         &self,
         raw: &RawScenario,
-        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
-        (nodes, edges): (&mut Vec<Node>, &mut Vec<Edge>),
+        resolve: &Resolve,
+        out: (&mut Vec<Node>, &mut Vec<Edge>),
     ) -> Result<()> {
-        for (name, c) in &raw.customers {
+        each_node(&raw.customers, out, |id, name, c| {
             let key = format!("customers.{}", name.get_ref());
-            let id = NodeId(nodes.len());
-            let deps =
-                self.dependencies(&key, id, &c.needs, c.needs_any.get_ref(), resolve, edges)?;
+            let mut edges = Vec::new();
+            let deps = self.dependencies(
+                &key,
+                id,
+                &c.needs,
+                c.needs_any.get_ref(),
+                resolve,
+                &mut edges,
+            )?;
             if deps.1.is_empty() {
                 return Err(self.invalid(
                     c.needs_any.span(),
@@ -132,16 +170,16 @@ impl Checker<'_> {
                     .delay(&format!("{key}.failover.detection"), &c.failover.detection)?,
                 switch: self.delay(&format!("{key}.failover.switch"), &c.failover.switch)?,
             };
-            nodes.push(Node {
+            let node = Node {
                 name: name.get_ref().clone(),
                 description: c.description.clone().unwrap_or_default(),
                 kind: NodeKind::Customer { failover },
                 needs: deps.0,
                 needs_any: deps.1,
                 restart_after: Vec::new(),
-            });
-        }
-        Ok(())
+            };
+            Ok((node, edges))
+        })
     }
 
     /// The `[standbys]`: nothing to need, an activation time.
@@ -168,7 +206,7 @@ impl Checker<'_> {
         id: NodeId,
         needs: &[Spanned<String>],
         needs_any: &[Spanned<String>],
-        resolve: &impl Fn(&str, &Spanned<String>) -> Result<NodeId>,
+        resolve: &Resolve,
         edges: &mut Vec<Edge>,
     ) -> Result<(Vec<NodeId>, Vec<NodeId>)> {
         let mut out = (Vec::new(), Vec::new());
@@ -188,5 +226,54 @@ impl Checker<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{generate, parse, Shape};
+
+    /// Checked on the pool's threads, a big file's nodes still report the mistake that
+    /// comes first in it, whichever of them a thread reached first.
+    #[test]
+    fn the_first_mistake_in_a_big_file_is_the_one_reported() {
+        let shape = Shape {
+            subsystems: 3 * super::PARALLEL_FROM,
+            services: 2 * super::PARALLEL_FROM,
+            needs: 2,
+            hits: 10,
+            seed: 7,
+        };
+        let text = generate(shape);
+        let model = parse("big.toml", &text).expect("generated scenarios are valid");
+        assert_eq!(model.nodes.len(), 5 * super::PARALLEL_FROM);
+        // Two mistakes among the subsystems and one among the services, each first
+        // found by a different thread.
+        let broken = |text: &str, node: &str, from: &str, to: &str| {
+            let at = text.find(&format!("\n[{node}]\n")).expect("node");
+            let (head, tail) = text.split_at(at);
+            format!("{head}{}", tail.replacen(from, to, 1))
+        };
+        let late = broken(
+            &text,
+            "subsystems.s3000",
+            "min_capacity = 15",
+            "min_capacity = 21",
+        );
+        let both = broken(&late, "subsystems.s1500", "servers = 20", "servers = 0");
+        let all = broken(
+            &both,
+            "services.api1500",
+            "needs = [",
+            "needs = [\"nowhere\", ",
+        );
+        for (text, key) in [
+            (&late, "subsystems.s3000.min_capacity"),
+            (&both, "subsystems.s1500.servers"),
+            (&all, "subsystems.s1500.servers"),
+        ] {
+            let e = parse("big.toml", text).expect_err("a mistake");
+            assert!(e.to_string().contains(key), "{key}: {e}");
+        }
     }
 }
