@@ -3,7 +3,7 @@
 //! and keep the rest of their runs' statistics until the end of a chunk; all are integer
 //! counts and sums, the same in any order (see [`crate::stats::Shared`]). Runs are
 //! processed in chunks of about a tenth of a second (longer when single runs take long),
-//! so memory stays bounded whatever `--runs` is. A chunk is cut into [`PIECES`] contiguous
+//! so memory stays bounded whatever `--runs` is. A chunk is cut into `PIECES` contiguous
 //! pieces per worker, which the workers take as they finish the last: a few long runs (the
 //! cascades) do not leave one worker waiting for the other, and a stop request is
 //! honoured after the pieces being run. A per-run sink (the CSV) gets the pieces back in
@@ -25,7 +25,7 @@ use crate::stats::{Accumulator, Scratch};
 const CHUNK_TIME: Duration = Duration::from_millis(100);
 /// Runs per worker in the first chunk, before the speed is known: one, since a run may be
 /// expensive (ten million servers to boot) and a stop request must not wait for many; the
-/// chunks then grow at most fourfold at a time toward [`CHUNK_TIME`].
+/// chunks then grow at most fourfold at a time toward `CHUNK_TIME`.
 const FIRST_SLICE: u64 = 1;
 /// Pieces a chunk is cut into, per worker.
 const PIECES: u64 = 16;
@@ -174,12 +174,12 @@ pub fn run_range(
 }
 
 /// Runs indices `0..plan.runs` on `plan.threads` workers made by `make`. Each chunk is
-/// cut into [`PIECES`] contiguous ranges per worker, which the workers take in turn as they
+/// cut into `PIECES` contiguous ranges per worker, which the workers take in turn as they
 /// finish one and give to `work`: which worker runs which piece depends on timing, so what
 /// the workers keep must merge the same in any order. A worker that finds no piece left
 /// in a chunk is given to `done`, on its own thread (to hand over what it kept while the
 /// others finish theirs); after each chunk `after` sees the workers and the range of the
-/// chunk's runs. Chunks aim at [`CHUNK_TIME`], or at [`BALANCE`] times their longest
+/// chunk's runs. Chunks aim at `CHUNK_TIME`, or at `BALANCE` times their longest
 /// piece. When `stop` is raised the workers take no more pieces: the last chunk's range is
 /// then the pieces that were run, the first ones, and the loop ends. Returns the workers,
 /// whose results the caller merges.

@@ -36,7 +36,7 @@ pub struct PeriodTally {
     pub downtime: Vec<Tally>,
     /// The longest downtime of any single service in one command, per period, in ms.
     pub worst: Tally,
-    /// Periods with at least one service down for at least each of [`THRESHOLDS`].
+    /// Periods with at least one service down for at least each of `THRESHOLDS`.
     pub beyond: [u64; 3],
 }
 

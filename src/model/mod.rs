@@ -1,5 +1,5 @@
 //! The checked model: what the engine runs. Built once from a scenario file by
-//! [`build`](crate::model::build), it cannot hold an invalid value: counts are in range,
+//! `build`, it cannot hold an invalid value: counts are in range,
 //! references resolve, and the dependency graph is acyclic with a topological order.
 
 mod build;

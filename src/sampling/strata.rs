@@ -57,9 +57,9 @@ pub struct Strata {
 impl Strata {
     /// The strata of `model`'s command with at most `max_errors` keystroke errors. A host
     /// pattern's matched count is enumerated too, count by count when that keeps the inputs
-    /// within [`MAX_ENUMERATED`] (every stratum then fixes its removal, and in a model with
+    /// within `MAX_ENUMERATED` (every stratum then fixes its removal, and in a model with
     /// no other chance one run settles it); else in ranges of consecutive counts
-    /// ([`MAX_MATCHED`](super::patterns::MAX_MATCHED) per pattern) if those fit; beyond, each input needing its own runs
+    /// (`MAX_MATCHED` per pattern) if those fit; beyond, each input needing its own runs
     /// costs more than the binomial draw it saves, and the count is drawn in every run.
     pub fn new(model: &Model, max_errors: u32) -> Strata {
         [Patterns::Counts, Patterns::Ranges, Patterns::Drawn]
@@ -69,7 +69,7 @@ impl Strata {
     }
 
     /// The strata with host patterns enumerated as `patterns` says; `None` if that makes
-    /// more than [`MAX_ENUMERATED`] (never when they are drawn).
+    /// more than `MAX_ENUMERATED` (never when they are drawn).
     fn build(model: &Model, max_errors: u32, patterns: Patterns) -> Option<Strata> {
         let command = &model.command;
         let (counts, left_out) = typed_counts(

@@ -58,8 +58,9 @@ struct Part {
     operations: Option<RawOperations>,
 }
 
-/// Sections read at once, on as many threads as there are cores: each holds its parser's
-/// tree (about 35 bytes a byte of text) only while it is read.
+/// Sections read at once, on the threads of rayon's global pool (all cores, or as many as
+/// the command line's `--threads`): each holds its parser's tree (about 35 bytes a byte of
+/// text) only while it is read.
 const SECTIONS_AT_ONCE: usize = 8;
 
 /// Reads each section between `cuts` alone (a few at once, in parallel) and puts them

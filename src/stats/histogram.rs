@@ -31,7 +31,7 @@ pub(crate) fn bounds(i: usize) -> (u64, u64) {
 }
 
 /// The coarsest level of a histogram that keeps a limited number of buckets: one bucket
-/// per power of two (see [`coarse`]).
+/// per power of two (see `coarse`).
 pub(crate) const MAX_LEVEL: u8 = 9;
 
 /// The bucket of fine bucket `i` at `level` (0: the fine buckets themselves). Each level
@@ -60,7 +60,7 @@ pub(crate) fn bounds_at(key: usize, level: u8) -> (u64, u64) {
 
 /// Counts of values in log-linear buckets, stored sparsely: only the buckets that hold a
 /// value, sorted, so a histogram costs memory for the distinct buckets it saw (4 bytes
-/// each, see [`Buckets`]), not for the whole scale. A run adds to a bucket by binary
+/// each, see `Buckets`), not for the whole scale. A run adds to a bucket by binary
 /// search; a new bucket is inserted in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "Unchecked")]
@@ -146,7 +146,7 @@ impl Histogram {
         self.counts.fit(limit);
     }
 
-    /// The resolution (0: the finest; see [`coarse`]).
+    /// The resolution (0: the finest; see `coarse`).
     pub fn level(&self) -> u8 {
         self.counts.level()
     }

@@ -47,7 +47,7 @@ const DENSE_FROM: usize = if cfg!(test) { 4 } else { 1_024 };
 
 /// Per node index, its [`NodeSums`], for the nodes some run counted. Sparse (a hash map)
 /// while few nodes are held; dense (a slot per index up to the last held) while at least
-/// half of those indices are held and there are [`DENSE_FROM`] or more: a stratum that
+/// half of those indices are held and there are `DENSE_FROM` or more: a stratum that
 /// cascades through 100,000 nodes then takes 160 bytes a node instead of a hash map's
 /// 220, and finds a node without hashing; whatever the indices, a table takes at most
 /// about two slots a node it held (a cleared table keeps its room). Written (in partial

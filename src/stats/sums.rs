@@ -11,7 +11,7 @@ use crate::engine::Outcome;
 use crate::model::Model;
 
 /// Counts of values by the log-linear buckets of [`super::Histogram`], holding only the
-/// buckets seen, in 4 bytes each (see [`super::buckets::Buckets`]): a stratum that
+/// buckets seen, in 4 bytes each (see `Buckets`): a stratum that
 /// cascades through 100,000 nodes keeps about a thousand buckets of downtime for each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "Unchecked")]

@@ -17,7 +17,7 @@
 //!    traffic there (smoothed, so that an input where no run saw it still counts); an input
 //!    gets the mean of its shares.
 //!
-//! Run `r` of an input always uses the stream [`stratum_rng`]`(seed, key, r)`, so a larger
+//! Run `r` of an input always uses the stream [`stratum_rng`](crate::sampling::stratum_rng)`(seed, key, r)`, so a larger
 //! budget repeats the runs of a smaller one and adds to them. The rounds can be split
 //! across machines, with a merge between them ([`first_round`], [`second_round`]).
 
