@@ -6,7 +6,9 @@
 //! - `one cascade`: a count typed 100 for 1, which takes `s0` down and with it everything
 //!   that depends on it: the cost grows with what the run touches, here most of the graph;
 //! - `monte carlo`: 2,000 plain runs (the typo model's mix) on 1 and 2 threads, statistics
-//!   included.
+//!   included;
+//! - `load`: reading and checking the scenario's text into a model (the file already in
+//!   memory), the fixed cost before any run, on rayon's global pool (all cores).
 
 use std::sync::atomic::AtomicBool;
 
@@ -83,5 +85,24 @@ fn monte_carlo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, single_runs, monte_carlo);
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scale load");
+    group.sample_size(10);
+    for n in [10_000, 100_000] {
+        let text = scenario::generate(Shape {
+            subsystems: n,
+            ..Shape::default()
+        });
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
+            // The model is dropped outside the timing: loading is what is measured.
+            b.iter_with_large_drop(|| {
+                scenario::parse("generated.toml", text).expect("generated scenarios are valid")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, single_runs, monte_carlo, load);
 criterion_main!(benches);
