@@ -14,9 +14,9 @@ use crate::scenario::units::{self, PERCENT_FORMAT};
 /// The node a reference, written at a key, names.
 pub(super) type Resolve<'a> = dyn Fn(&str, &Spanned<String>) -> Result<NodeId> + Sync + 'a;
 
-/// Tables of at least this many nodes are checked on the pool's threads, this many at a
-/// time: checked nodes wait to be added only a block at a time (all of them at once held
-/// 45 MB more at 100,000 subsystems).
+/// Nodes are checked this many at a time, a whole block on the pool's threads (a smaller
+/// one, as in most files, on the calling thread): checked nodes wait to be added only a
+/// block at a time (all of them at once held 45 MB more at 100,000 subsystems).
 const BLOCK: usize = 1024;
 
 /// Checks each entry of `table` with `check` (on the pool's threads when there are many),
@@ -29,7 +29,6 @@ fn each_node<T: Sync>(
 ) -> Result<()> {
     use rayon::prelude::*;
     let entries: Vec<(&Spanned<String>, &T)> = table.iter().collect();
-    nodes.reserve(entries.len());
     for block in entries.chunks(BLOCK) {
         let first = nodes.len();
         let one =
