@@ -251,8 +251,9 @@ mod tests {
         let text = generate(shape);
         let model = parse("big.toml", &text).expect("generated scenarios are valid");
         assert_eq!(model.nodes.len(), 5 * super::BLOCK);
-        // Two mistakes among the subsystems and one among the services, each first
-        // found by a different thread.
+        // Two mistakes in one block of subsystems (1,024 to 2,047, checked by both threads
+        // at once, the later one in the half a second thread takes), then one among the
+        // services.
         let broken = |text: &str, node: &str, from: &str, to: &str| {
             let at = text.find(&format!("\n[{node}]\n")).expect("node");
             let (head, tail) = text.split_at(at);
@@ -260,11 +261,11 @@ mod tests {
         };
         let late = broken(
             &text,
-            "subsystems.s3000",
+            "subsystems.s1900",
             "min_capacity = 15",
             "min_capacity = 21",
         );
-        let both = broken(&late, "subsystems.s1500", "servers = 20", "servers = 0");
+        let both = broken(&late, "subsystems.s1100", "servers = 20", "servers = 0");
         let all = broken(
             &both,
             "services.api1500",
@@ -272,9 +273,9 @@ mod tests {
             "needs = [\"nowhere\", ",
         );
         for (text, key) in [
-            (&late, "subsystems.s3000.min_capacity"),
-            (&both, "subsystems.s1500.servers"),
-            (&all, "subsystems.s1500.servers"),
+            (&late, "subsystems.s1900.min_capacity"),
+            (&both, "subsystems.s1100.servers"),
+            (&all, "subsystems.s1100.servers"),
         ] {
             let e = parse("big.toml", text).expect_err("a mistake");
             assert!(e.to_string().contains(key), "{key}: {e}");
