@@ -159,7 +159,7 @@ pub fn run(
             }
         },
         |_| {},
-        |_, periods| {
+        |periods, ()| {
             progress(periods.end);
             Ok(())
         },

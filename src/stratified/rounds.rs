@@ -203,7 +203,7 @@ impl Rounds<'_, '_> {
                 }
             },
             |w: &mut Worker| hand_over(w, &sink, shared),
-            |_, runs| {
+            |runs, ()| {
                 progress(done + runs.end, planned);
                 Ok(())
             },
