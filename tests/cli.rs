@@ -1042,3 +1042,61 @@ fn every_shipped_scenario_summary_fits_100_columns() {
         }
     }
 }
+
+#[test]
+fn a_big_model_summary_shows_its_worst_nodes_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let big = big.to_str().unwrap();
+    ok(&blastradius(&[
+        "generate",
+        "--subsystems",
+        "1000",
+        "-o",
+        big,
+    ]));
+    for method in ["plain", "strata"] {
+        let json = dir.path().join(format!("{method}.json"));
+        let args = [
+            "run", big, "--method", method, "--runs", "20000", "-q", "--json",
+        ];
+        let text = ok(&blastradius(
+            &[&args[..], &[json.to_str().unwrap()]].concat(),
+        ));
+        let report = json_file(&json);
+        let nodes = report["nodes"].as_object().unwrap();
+        assert_eq!(nodes.len(), 1100, "{method}: the JSON has every node");
+        let more = "… 1060 more nodes less often or less long unavailable";
+        assert!(text.contains(more), "{method}:\n{text}");
+        // Rows that begin with a node's name: 40 in the node table, at most 40 in each
+        // of the tables after it.
+        let first = |l: &str| l.split_whitespace().next().unwrap_or("").to_string();
+        let shown: Vec<String> = text
+            .lines()
+            .map(first)
+            .filter(|w| nodes.contains_key(w))
+            .collect();
+        assert!(shown.len() <= 3 * 40, "{method}:\n{text}");
+        // The nodes shown are the worst: none left out was more likely unavailable.
+        let p = |name: &str| {
+            nodes[name]["unavailable_probability"]["estimate"]
+                .as_f64()
+                .unwrap()
+        };
+        let (mut best_shown, mut worst_left_out) = (1.0f64, 0.0f64);
+        for name in nodes.keys() {
+            if shown.contains(name) {
+                best_shown = best_shown.min(p(name));
+            } else {
+                worst_left_out = worst_left_out.max(p(name));
+            }
+        }
+        assert!(
+            best_shown >= worst_left_out,
+            "{method}: {best_shown} < {worst_left_out}"
+        );
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{method}: {line}");
+        }
+    }
+}

@@ -1,11 +1,13 @@
 //! The summaries' table of capacity over time: for each subsystem that lost servers and
 //! each share of its servers it fell below, how likely that is and, when it does, when
-//! the share was back.
+//! the share was back. Past [`super::shown::LIMIT`] subsystems, those most likely to
+//! fall below a share.
 
 use std::io::{self, Write};
 
 use indexmap::IndexMap;
 
+use super::shown::Shown;
 use super::text::duration;
 use crate::report::{PlainShareBack, StrataShareBack};
 
@@ -19,8 +21,13 @@ pub fn write_strata<W: Write + ?Sized>(
     w: &mut W,
     back: &IndexMap<String, IndexMap<&'static str, StrataShareBack>>,
 ) -> io::Result<()> {
+    let shown = Shown::worst(back.iter().map(|(name, shares)| {
+        let below = shares.values().map(|s| s.below_probability.estimate);
+        (name.as_str(), [below.fold(0.0, f64::max), 0.0])
+    }));
     let rows: Vec<Row> = back
         .iter()
+        .filter(|(name, _)| shown.contains(name))
         .flat_map(|(name, shares)| {
             shares.iter().map(move |(&share, s)| {
                 let p = super::strata::probability_parts(&s.below_probability)[0].clone();
@@ -28,7 +35,7 @@ pub fn write_strata<W: Write + ?Sized>(
             })
         })
         .collect();
-    write(w, &rows, "per command")
+    write(w, &rows, "per command", shown.left_out)
 }
 
 /// The table of a plain summary; nothing when no subsystem lost servers.
@@ -36,8 +43,13 @@ pub fn write_plain<W: Write + ?Sized>(
     w: &mut W,
     back: &IndexMap<String, IndexMap<&'static str, PlainShareBack>>,
 ) -> io::Result<()> {
+    let shown = Shown::worst(back.iter().map(|(name, shares)| {
+        let below = shares.values().map(|s| s.below_probability.estimate);
+        (name.as_str(), [below.fold(0.0, f64::max), 0.0])
+    }));
     let rows: Vec<Row> = back
         .iter()
+        .filter(|(name, _)| shown.contains(name))
         .flat_map(|(name, shares)| {
             shares.iter().map(move |(&share, s)| {
                 let p = super::text::percent(s.below_probability.estimate);
@@ -45,10 +57,10 @@ pub fn write_plain<W: Write + ?Sized>(
             })
         })
         .collect();
-    write(w, &rows, "per run")
+    write(w, &rows, "per run", shown.left_out)
 }
 
-fn write<W: Write + ?Sized>(w: &mut W, rows: &[Row], per: &str) -> io::Result<()> {
+fn write<W: Write + ?Sized>(w: &mut W, rows: &[Row], per: &str, left_out: usize) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -73,6 +85,12 @@ fn write<W: Write + ?Sized>(w: &mut W, rows: &[Row], per: &str) -> io::Result<()
             show(q[2])
         )?;
     }
+    Shown::write_left_out(
+        w,
+        left_out,
+        "subsystem",
+        "less likely to fall below a share",
+    )?;
     writeln!(
         w,
         "  when its servers in service fell below the share: times since the command until it"

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::shown::Shown;
 use super::text::duration;
 use crate::report::{CompareReport, Difference};
 
@@ -99,13 +100,19 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
     for (name, d) in &r.differences {
         writeln!(w)?;
         writeln!(w, "{name} − {}, per command:", d.against)?;
+        let shown = Shown::worst(d.nodes.iter().map(|(node, n)| {
+            let change = [
+                n.unavailable_probability.estimate.abs(),
+                n.expected_downtime_s.estimate.abs(),
+            ];
+            (node.as_str(), change)
+        }));
         let node_width = d
             .nodes
             .keys()
-            .map(|n| n.len())
-            .max()
-            .unwrap_or(0)
-            .max("customer-facing".len());
+            .filter(|n| shown.contains(n))
+            .map(|n| n.len());
+        let node_width = node_width.max().unwrap_or(0).max("customer-facing".len());
         writeln!(
             w,
             "  {:node_width$}  {:<38}  expected downtime",
@@ -131,6 +138,11 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
         }
         let mut reductions = vec![];
         for (node, n) in &d.nodes {
+            reductions.extend(n.unavailable_probability.variance_reduction);
+            reductions.extend(n.expected_downtime_s.variance_reduction);
+            if !shown.contains(node) {
+                continue;
+            }
             let cut = if n.censored {
                 "  (cut at the horizon: lower bounds)"
             } else {
@@ -142,9 +154,11 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
                 probability(&n.unavailable_probability),
                 seconds(&n.expected_downtime_s)
             )?;
-            reductions.extend(n.unavailable_probability.variance_reduction);
-            reductions.extend(n.expected_downtime_s.variance_reduction);
         }
+        if shown.left_out > 0 {
+            write!(w, "  ")?;
+        }
+        Shown::write_left_out(w, shown.left_out, "node", "changed less")?;
         reductions.sort_by(f64::total_cmp);
         if let Some(median) = reductions.get(reductions.len() / 2) {
             writeln!(

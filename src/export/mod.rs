@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 mod loss;
 pub mod partial;
+mod shown;
 pub mod strata;
 pub mod sweep;
 pub mod text;

@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::shown::Shown;
 use super::text::duration;
 use crate::report::{Cause, Interval, StrataReport};
 
@@ -110,10 +111,25 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "  any service, internal ones too           {}",
         probability(&r.outage_probability)
     )?;
-    // Level 1 is the subsystem the command hit: "any service" above says as much.
-    for (d, p) in r.cascade_depth_at_least.iter().enumerate().skip(1) {
-        let label = format!("a cascade {} or more levels deep", d + 1);
-        writeln!(w, "  {label:<39}  {}", probability(p))?;
+    // Level 1 is the subsystem the command hit: "any service" above says as much. A
+    // level as likely as the next one (as printed) is left out: a deep graph would
+    // otherwise list dozens of equal lines.
+    let levels = r.cascade_depth_at_least.iter().enumerate().skip(1);
+    let levels: Vec<(usize, String)> = levels.map(|(d, p)| (d + 1, probability(p))).collect();
+    let mut omitted = false;
+    for (i, (depth, p)) in levels.iter().enumerate() {
+        if levels.get(i + 1).is_some_and(|next| &next.1 == p) {
+            omitted = true;
+            continue;
+        }
+        let label = format!("a cascade {depth} or more levels deep");
+        writeln!(w, "  {label:<39}  {p}")?;
+    }
+    if omitted {
+        writeln!(
+            w,
+            "  (a depth not listed is as likely as the next one listed)"
+        )?;
     }
     if let (Some(mean), Some(q)) = (
         &r.recovery_given_outage_s,
@@ -168,16 +184,30 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         }
     }
     writeln!(w)?;
-    let width = r.nodes.keys().map(|n| n.len()).max().unwrap_or(4).max(4);
+    let shown = Shown::worst(r.nodes.iter().map(|(name, n)| {
+        let badness = [
+            n.unavailable_probability.estimate,
+            n.expected_downtime_s.estimate,
+        ];
+        (name.as_str(), badness)
+    }));
+    let width = r
+        .nodes
+        .keys()
+        .filter(|k| shown.contains(k))
+        .map(|k| k.len());
+    let width = width.max().unwrap_or(4).max(4);
     writeln!(
         w,
         "{:width$}  {:<36}  down for, when unavailable (mean)",
         "node", "P(unavailable) per command"
     )?;
-    let mut cut = Vec::new();
-    for (name, n) in &r.nodes {
-        let at_least = if n.still_down_at_horizon_probability.is_some() {
-            cut.push(name.as_str());
+    // The nodes still down at the horizon in some run.
+    let cut = r.nodes.iter();
+    let cut = cut.filter(|(_, n)| n.still_down_at_horizon_probability.is_some());
+    let cut: Vec<&str> = cut.map(|(name, _)| name.as_str()).collect();
+    for (name, n) in r.nodes.iter().filter(|(name, _)| shown.contains(name)) {
+        let at_least = if cut.contains(&name.as_str()) {
             "≥ "
         } else {
             ""
@@ -192,13 +222,21 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
             probability(&n.unavailable_probability)
         )?;
     }
+    Shown::write_left_out(
+        w,
+        shown.left_out,
+        "node",
+        "less often or less long unavailable",
+    )?;
     let down: Vec<_> = r
         .nodes
         .iter()
+        .filter(|(name, _)| shown.contains(name))
         .filter_map(|(name, n)| Some((name, n.downtime_given_unavailable_quantiles_s?)))
         .collect();
     if !down.is_empty() {
         writeln!(w)?;
+        let width = width.max("when unavailable".len());
         writeln!(
             w,
             "{:width$}  {:>11}  {:>11}  {:>11}  p99's 95% interval",
@@ -224,10 +262,16 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         }
     }
     if !cut.is_empty() {
+        let mut names: Vec<&str> = cut.iter().copied().filter(|n| shown.contains(n)).collect();
+        let more = cut.len() - names.len();
+        let more = format!("{more} more");
+        if names.len() < cut.len() {
+            names.push(&more);
+        }
         writeln!(
             w,
             "≥: {} were still down when runs stopped at the horizon ({}): their downtimes",
-            cut.join(", "),
+            names.join(", "),
             duration(r.horizon_s)
         )?;
         writeln!(

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::shown::Shown;
 use crate::operations::OperationsReport;
 use crate::report::{Distribution, Proportion, Report, RunsToReplay};
 use crate::time::SimDuration;
@@ -166,6 +167,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         .cascade_depth
         .histogram
         .iter()
+        .filter(|(_, &n)| n > 0)
         .map(|(d, n)| format!("{d}: {n}"))
         .collect();
     writeln!(
@@ -233,7 +235,19 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         )?;
     }
     writeln!(w)?;
-    let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
+    let shown = Shown::worst(r.nodes.iter().map(|(name, n)| {
+        let badness = [
+            n.unavailable_probability.estimate,
+            n.downtime_s.mean.unwrap_or(0.0),
+        ];
+        (name.as_str(), badness)
+    }));
+    let width = r
+        .nodes
+        .keys()
+        .filter(|k| shown.contains(k))
+        .map(|k| k.len());
+    let width = width.max().unwrap_or(4).max(4);
     writeln!(
         w,
         "{:width$}  {:28}  {:>11}  {:>11}  {:>11}",
@@ -242,7 +256,10 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
     // The provider's nodes first, then what its customers saw.
     let provider = r.nodes.iter().filter(|(_, n)| n.kind != "customer");
     let customers = r.nodes.iter().filter(|(_, n)| n.kind == "customer");
-    for (name, n) in provider.chain(customers) {
+    let rows = provider
+        .chain(customers)
+        .filter(|(name, _)| shown.contains(name));
+    for (name, n) in rows {
         let d = &n.downtime_s;
         let show = |dist: &Distribution, name: &str, v: Option<f64>| {
             v.map_or("-".into(), |v| bounded(dist, name, v, &duration))
@@ -257,6 +274,12 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
             show(lost, "mean", lost.mean)
         )?;
     }
+    Shown::write_left_out(
+        w,
+        shown.left_out,
+        "node",
+        "less often or less long unavailable",
+    )?;
     super::capacity::write_plain(w, &r.servers_back)?;
     if let Some(runs) = &r.runs_to_replay {
         runs_to_replay(w, runs, &r.origin, r.seed)?;
@@ -342,13 +365,22 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
         )?;
     }
     writeln!(w)?;
-    let width = r.nodes.keys().map(|k| k.len()).max().unwrap_or(4).max(4);
+    let shown = Shown::worst(r.nodes.iter().map(|(name, n)| {
+        let d = &n.downtime_s;
+        (name.as_str(), [d.mean.unwrap_or(0.0), d.max.unwrap_or(0.0)])
+    }));
+    let width = r
+        .nodes
+        .keys()
+        .filter(|k| shown.contains(k))
+        .map(|k| k.len());
+    let width = width.max().unwrap_or(4).max(4);
     writeln!(
         w,
         "{:width$}  {:9}  {:>16}  {:>11}  {:>11}  {:>20}",
         "node", "kind", "mean down/period", "p99", "max", "nines [95% CI]"
     )?;
-    for (name, n) in &r.nodes {
+    for (name, n) in r.nodes.iter().filter(|(name, _)| shown.contains(name)) {
         let d = &n.downtime_s;
         let show =
             |name: &str, v: Option<f64>| v.map_or("-".into(), |v| bounded(d, name, v, &duration));
@@ -370,5 +402,5 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
             nines
         )?;
     }
-    Ok(())
+    Shown::write_left_out(w, shown.left_out, "node", "down less per period")
 }
