@@ -72,7 +72,7 @@ struct Worker<'m> {
 }
 
 /// Simulates `plan.runs` periods of `ops` on `model`; `progress` is told how many periods
-/// are done; raising `stop` ends the batch after the current chunk.
+/// are done; raising `stop` ends the batch after the pieces being run.
 pub fn run(
     model: &Model,
     ops: &Operations,

@@ -244,7 +244,7 @@ fn write_error(path: &Path, source: io::Error) -> Error {
     }
 }
 
-/// A flag that the first Ctrl-C raises (the batch then stops after its current chunk and
+/// A flag that the first Ctrl-C raises (the batch then stops after the pieces being run and
 /// reports what it did); a second Ctrl-C ends the process at once.
 fn stop_on_ctrl_c() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));

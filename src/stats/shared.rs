@@ -1,7 +1,7 @@
 //! Totals that the workers add their runs to themselves, at the same time. What a run's
 //! nodes lost goes straight into the total, so a worker holds no statistics per node (at
 //! 100,000 nodes, 40 MB of tallies each) and nothing is merged twice; the rest of a run
-//! (a few counts and histograms) is kept by the worker and added after each chunk. The
+//! (a few counts and histograms) is kept by the worker and added when it hands over. The
 //! nodes are cut into stripes, each behind its own lock, and a worker takes the stripes it
 //! finds free first, so two workers in cascades through every node rarely wait for each
 //! other. Sums merge exactly in any order, so the totals do not depend on who adds first.
@@ -53,8 +53,8 @@ impl Accumulator {
         result
     }
 
-    /// Adds these runs to `total` and starts again with none: what a worker does after
-    /// each chunk.
+    /// Adds these runs to `total` and starts again with none: what a worker does when it
+    /// hands over (every 0.1 s of work, and at the end).
     pub fn drain_shared(&mut self, total: &Shared<'_>) {
         if self.runs > 0 {
             lock(&total.rest).merge(self);

@@ -126,7 +126,7 @@ impl Estimate {
 }
 
 /// Runs the strata of `model` within `options`; `progress` is told (runs done, runs
-/// planned) after each chunk; a raised `stop` ends the current round early, and the result
+/// planned) after each piece of runs; a raised `stop` ends the current round early, and the result
 /// says it is not complete.
 pub fn run(
     model: &Model,

@@ -158,7 +158,7 @@ impl Rounds<'_, '_> {
         let (models, options) = (self.models, self.options);
         // What the workers add to, taken out of `p` while they read the rest of it: a
         // worker adds an input's runs when it goes on to another input or finds no piece
-        // left in a chunk, so it never holds more than one input's (at 100,000 nodes, tens
+        // left, so it never holds more than one input's (at 100,000 nodes, tens
         // of megabytes a stratum).
         let done: u64 = p.runs.iter().sum();
         let sink = Mutex::new(Sink {
