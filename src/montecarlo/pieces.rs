@@ -22,9 +22,9 @@ const TAIL: u64 = 4;
 /// A worker hands over what it keeps at least this often.
 const HAND_OVER: Duration = Duration::from_millis(100);
 
-/// Runs indices `0..plan.runs` on `plan.threads` workers made by `make`, which take
-/// contiguous pieces of them in order as they finish the last and give each to `work`:
-/// which worker runs which piece depends on timing, so what the workers keep must merge
+/// Runs indices `0..plan.runs` on `plan.threads` workers, each made by `make` on its own
+/// thread (a big model's simulators are built at once), which take contiguous pieces of
+/// them in order as they finish the last and give each to `work`: which worker runs which piece depends on timing, so what the workers keep must merge
 /// the same in any order. No worker waits for another until the last piece: a long run (a
 /// cascade through a big model) holds up only the worker running it. A worker is given to
 /// `done` (on its own thread, to hand over what it kept) after `HAND_OVER` of work and when
@@ -34,7 +34,7 @@ const HAND_OVER: Duration = Duration::from_millis(100);
 /// and the batch ends. Returns the workers, whose results the caller merges.
 pub fn in_parallel<W: Send, T: Send>(
     plan: Plan,
-    make: impl Fn() -> W,
+    make: impl Fn() -> W + Sync,
     work: impl Fn(&mut W, Range<u64>) -> T + Sync,
     done: impl Fn(&mut W) + Sync,
     after: impl FnMut(Range<u64>, T) -> Result<(), Error>,
@@ -47,7 +47,7 @@ pub fn in_parallel<W: Send, T: Send>(
 pub(super) fn in_range<W: Send, T: Send>(
     range: Range<u64>,
     threads: usize,
-    make: impl Fn() -> W,
+    make: impl Fn() -> W + Sync,
     (work, done): (
         impl Fn(&mut W, Range<u64>) -> T + Sync,
         impl Fn(&mut W) + Sync,
@@ -56,37 +56,44 @@ pub(super) fn in_range<W: Send, T: Send>(
     stop: &AtomicBool,
 ) -> Result<Vec<W>, Error> {
     let threads = threads.max(1);
-    let mut workers: Vec<Padded<W>> = (0..threads).map(|_| Padded(make())).collect();
     let pieces = Pieces::new(range.clone(), threads);
     // Raised when `after` fails: the workers then stop too.
     let halt = AtomicBool::new(false);
-    let (work, done, pieces, halt) = (&work, &done, &pieces, &halt);
+    let (make, work, done, pieces, halt) = (&make, &work, &done, &pieces, &halt);
     let (tx, rx) = mpsc::channel::<(Range<u64>, T)>();
     std::thread::scope(|scope| {
-        for Padded(worker) in workers.iter_mut() {
+        let mut handles = Vec::with_capacity(threads);
+        for _ in 0..threads {
             let tx = tx.clone();
             let run = move || {
+                // Made on its own thread, so the workers' simulators of a big model are
+                // built at once, and each on a stack of its own (no cache line shared).
+                let mut worker = make();
                 let mut held = Instant::now();
                 while let Some(piece) = pieces.take(stop, halt) {
                     let began = Instant::now();
-                    let out = work(worker, piece.clone());
+                    let out = work(&mut worker, piece.clone());
                     pieces.took(piece.end - piece.start, began.elapsed());
                     if held.elapsed() >= HAND_OVER {
-                        done(worker);
+                        done(&mut worker);
                         held = Instant::now();
                     }
                     if tx.send((piece, out)).is_err() {
                         break;
                     }
                 }
-                done(worker);
+                done(&mut worker);
+                worker
             };
-            if let Err(e) = std::thread::Builder::new().spawn_scoped(scope, run) {
-                halt.store(true, Ordering::Relaxed);
-                return Err(Error::Threads {
-                    threads,
-                    message: e.to_string(),
-                });
+            match std::thread::Builder::new().spawn_scoped(scope, run) {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    halt.store(true, Ordering::Relaxed);
+                    return Err(Error::Threads {
+                        threads,
+                        message: e.to_string(),
+                    });
+                }
             }
         }
         drop(tx);
@@ -108,14 +115,12 @@ pub(super) fn in_range<W: Send, T: Send>(
                 next = end;
             }
         }
-        result
-    })?;
-    Ok(workers.into_iter().map(|Padded(w)| w).collect())
+        result?;
+        let joined = handles.into_iter().map(|h| h.join());
+        let workers = joined.map(|w| w.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        Ok(workers.collect())
+    })
 }
-
-/// A worker on cache lines of its own.
-#[repr(align(128))]
-struct Padded<W>(W);
 
 /// `m`'s contents, even if a thread panicked holding it (the panic is raised anyway).
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
