@@ -207,7 +207,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
     let cut = cut.filter(|(_, n)| n.still_down_at_horizon_probability.is_some());
     let cut: Vec<&str> = cut.map(|(name, _)| name.as_str()).collect();
     for (name, n) in r.nodes.iter().filter(|(name, _)| shown.contains(name)) {
-        let at_least = if cut.contains(&name.as_str()) {
+        let at_least = if n.still_down_at_horizon_probability.is_some() {
             "≥ "
         } else {
             ""

@@ -24,14 +24,15 @@ const HAND_OVER: Duration = Duration::from_millis(100);
 
 /// Runs indices `0..plan.runs` on `plan.threads` workers, each made by `make` on its own
 /// thread (a big model's simulators are built at once), which take contiguous pieces of
-/// them in order as they finish the last and give each to `work`: which worker runs which piece depends on timing, so what the workers keep must merge
-/// the same in any order. No worker waits for another until the last piece: a long run (a
-/// cascade through a big model) holds up only the worker running it. A worker is given to
-/// `done` (on its own thread, to hand over what it kept) after `HAND_OVER` of work and when
-/// it finds no piece left. `after` gets each piece's range and what `work` returned for
-/// it, on the calling thread and in run order. When `stop` is raised the workers take no
-/// more pieces: the pieces taken, always the first ones, are run and given to `after`,
-/// and the batch ends. Returns the workers, whose results the caller merges.
+/// them in order as they finish the last and give each to `work`: which worker runs which
+/// piece depends on timing, so what the workers keep must merge the same in any order. No
+/// worker waits for another until the last piece: a long run (a cascade through a big
+/// model) holds up only the worker running it. A worker is given to `done` (on its own
+/// thread, to hand over what it kept) after `HAND_OVER` of work and when it finds no piece
+/// left. `after` gets each piece's range and what `work` returned for it, on the calling
+/// thread and in run order. When `stop` is raised the workers take no more pieces: the
+/// pieces taken, always the first ones, are run and given to `after`, and the batch ends.
+/// Returns the workers, whose results the caller merges.
 pub fn in_parallel<W: Send, T: Send>(
     plan: Plan,
     make: impl Fn() -> W + Sync,
