@@ -1095,6 +1095,19 @@ fn a_big_model_summary_shows_its_worst_nodes_and_counts_the_rest() {
             best_shown >= worst_left_out,
             "{method}: {best_shown} < {worst_left_out}"
         );
+        // Depths: none without runs (plain); of the 21 equally likely levels by strata, the
+        // first and the last.
+        let depths = text.lines().find(|l| l.contains("runs by depth"));
+        assert!(
+            depths.map_or(true, |l| !l.contains(": 0,")),
+            "{method}:\n{text}"
+        );
+        let deep = text.lines().filter(|l| l.contains("levels deep")).count();
+        assert_eq!(
+            deep,
+            if method == "strata" { 2 } else { 0 },
+            "{method}:\n{text}"
+        );
         for line in text.lines() {
             assert!(line.chars().count() <= 100, "{method}: {line}");
         }

@@ -111,14 +111,15 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         "  any service, internal ones too           {}",
         probability(&r.outage_probability)
     )?;
-    // Level 1 is the subsystem the command hit: "any service" above says as much. A
-    // level as likely as the next one (as printed) is left out: a deep graph would
-    // otherwise list dozens of equal lines.
+    // Level 1 is the subsystem the command hit: "any service" above says as much. Of a
+    // run of levels equally likely (as printed), only the first and the last are listed:
+    // a deep graph would otherwise list dozens of equal lines.
     let levels = r.cascade_depth_at_least.iter().enumerate().skip(1);
     let levels: Vec<(usize, String)> = levels.map(|(d, p)| (d + 1, probability(p))).collect();
+    let at = |j: Option<usize>| j.and_then(|j| levels.get(j)).map(|l| &l.1);
     let mut omitted = false;
     for (i, (depth, p)) in levels.iter().enumerate() {
-        if levels.get(i + 1).is_some_and(|next| &next.1 == p) {
+        if at(i.checked_sub(1)) == Some(p) && at(Some(i + 1)) == Some(p) {
             omitted = true;
             continue;
         }
@@ -128,7 +129,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
     if omitted {
         writeln!(
             w,
-            "  (a depth not listed is as likely as the next one listed)"
+            "  (the depths between two listed with the same figure have it too)"
         )?;
     }
     if let (Some(mean), Some(q)) = (
