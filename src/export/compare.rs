@@ -107,12 +107,7 @@ pub fn write<W: Write + ?Sized>(w: &mut W, r: &CompareReport) -> io::Result<()> 
             ];
             (node.as_str(), change)
         }));
-        let node_width = d
-            .nodes
-            .keys()
-            .filter(|n| shown.contains(n))
-            .map(|n| n.len());
-        let node_width = node_width.max().unwrap_or(0).max("customer-facing".len());
+        let node_width = shown.width(d.nodes.keys(), "customer-facing".len());
         writeln!(
             w,
             "  {:node_width$}  {:<38}  expected downtime",

@@ -47,6 +47,12 @@ impl<'a> Shown<'a> {
         self.only.as_ref().map_or(true, |only| only.contains(name))
     }
 
+    /// The widest of the `names` shown, and at least `min`: a table's first column.
+    pub fn width<'n>(&self, names: impl Iterator<Item = &'n String>, min: usize) -> usize {
+        let shown = names.filter(|n| self.contains(n)).map(|n| n.len());
+        shown.max().unwrap_or(0).max(min)
+    }
+
     /// After a table that left `n` of its rows' `noun`s out: a line that says so and
     /// why (`what`), under 100 columns.
     pub fn write_left_out<W: Write + ?Sized>(

@@ -192,12 +192,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &StrataReport) -> io::Resu
         ];
         (name.as_str(), badness)
     }));
-    let width = r
-        .nodes
-        .keys()
-        .filter(|k| shown.contains(k))
-        .map(|k| k.len());
-    let width = width.max().unwrap_or(4).max(4);
+    let width = shown.width(r.nodes.keys(), 4);
     writeln!(
         w,
         "{:width$}  {:<36}  down for, when unavailable (mean)",

@@ -242,12 +242,7 @@ pub fn write_summary<W: Write + ?Sized>(w: &mut W, r: &Report) -> io::Result<()>
         ];
         (name.as_str(), badness)
     }));
-    let width = r
-        .nodes
-        .keys()
-        .filter(|k| shown.contains(k))
-        .map(|k| k.len());
-    let width = width.max().unwrap_or(4).max(4);
+    let width = shown.width(r.nodes.keys(), 4);
     writeln!(
         w,
         "{:width$}  {:28}  {:>11}  {:>11}  {:>11}",
@@ -369,12 +364,7 @@ pub fn write_operations<W: Write + ?Sized>(w: &mut W, r: &OperationsReport) -> i
         let d = &n.downtime_s;
         (name.as_str(), [d.mean.unwrap_or(0.0), d.max.unwrap_or(0.0)])
     }));
-    let width = r
-        .nodes
-        .keys()
-        .filter(|k| shown.contains(k))
-        .map(|k| k.len());
-    let width = width.max().unwrap_or(4).max(4);
+    let width = shown.width(r.nodes.keys(), 4);
     writeln!(
         w,
         "{:width$}  {:9}  {:>16}  {:>11}  {:>11}  {:>20}",
