@@ -64,14 +64,13 @@ struct Part {
 const SECTIONS_AT_ONCE: usize = 8;
 
 /// Reads each section between `cuts` alone (a few at once, in parallel) and puts them
-/// together in file order; `None` if a section does not read or two of them hold the same
-/// table or node.
+/// together in file order, each batch while the next is read; `None` if a section does
+/// not read or two of them hold the same table or node.
 fn by_sections(text: &str, cuts: &[usize]) -> Option<RawScenario> {
     use rayon::prelude::*;
-    let mut whole: Option<Part> = None;
     let ends = cuts.iter().skip(1).copied().chain([text.len()]);
     let sections: Vec<(usize, usize)> = cuts.iter().copied().zip(ends).collect();
-    let parts = sections.chunks(SECTIONS_AT_ONCE).flat_map(|batch| {
+    let read = |batch: &[(usize, usize)]| -> Vec<Option<Part>> {
         batch
             .par_iter()
             .map(|&(start, end)| {
@@ -79,12 +78,38 @@ fn by_sections(text: &str, cuts: &[usize]) -> Option<RawScenario> {
                 let _at = SectionAt::new(start);
                 toml::from_str::<Part>(&text[start..end]).ok()
             })
-            .collect::<Vec<_>>()
-    });
+            .collect()
+    };
+    let mut whole: Option<Part> = None;
+    let mut last: Vec<Option<Part>> = Vec::new();
+    for batch in sections.chunks(SECTIONS_AT_ONCE) {
+        let (added, next) = rayon::join(
+            || add(&mut whole, std::mem::take(&mut last)),
+            || read(batch),
+        );
+        added?;
+        last = next;
+    }
+    add(&mut whole, last)?;
+    let w = whole?;
+    Some(RawScenario {
+        scenario: w.scenario?,
+        subsystems: w.subsystems,
+        services: w.services,
+        standbys: w.standbys,
+        customers: w.customers,
+        command: w.command?,
+        operations: w.operations,
+    })
+}
+
+/// Puts `parts`, read in file order, after what `whole` holds; `None` if one did not read
+/// or holds a table or node already there.
+fn add(whole: &mut Option<Part>, parts: Vec<Option<Part>>) -> Option<()> {
     for part in parts {
         let part = part?;
         match whole.as_mut() {
-            None => whole = Some(part),
+            None => *whole = Some(part),
             Some(w) => {
                 join(&mut w.scenario, part.scenario)?;
                 join(&mut w.command, part.command)?;
@@ -96,16 +121,7 @@ fn by_sections(text: &str, cuts: &[usize]) -> Option<RawScenario> {
             }
         }
     }
-    let w = whole?;
-    Some(RawScenario {
-        scenario: w.scenario?,
-        subsystems: w.subsystems,
-        services: w.services,
-        standbys: w.standbys,
-        customers: w.customers,
-        command: w.command?,
-        operations: w.operations,
-    })
+    Some(())
 }
 
 /// A table given in at most one section.
@@ -136,68 +152,91 @@ fn extend<T>(into: &mut Named<T>, more: Named<T>) -> Option<()> {
 /// section but the last at least [`SECTION_BYTES`] long and ending where one node or
 /// top-level table ends and another begins. `None` if the file is not shaped for cutting
 /// (see the module's documentation); it is then read at once.
+///
+/// Headers are found line by line, without reading the values between them: a line that
+/// starts with `[` inside a multi-line string or array is taken for a header too. A cut
+/// there leaves that string or array open at the end of its section, which then does not
+/// read, and the file is read at once: a mistaken cut costs time, never a different
+/// result.
 fn cuts(text: &str) -> Option<Vec<usize>> {
-    let mut tokens = toml_parser::Source::new(text).lex().peekable();
     let mut cuts = vec![0];
     let mut last_group: Option<(&str, &str)> = None;
-    // Brackets and braces open in a value (arrays and inline tables span lines).
-    let mut depth = 0i64;
-    let mut line_start = true;
-    while let Some(token) = tokens.next() {
-        let kind = token.kind();
-        match kind {
-            TokenKind::Newline => line_start = true,
-            TokenKind::Whitespace | TokenKind::Comment | TokenKind::Eof => {}
-            TokenKind::LeftSquareBracket if line_start && depth == 0 => {
-                let start = token.span().start();
-                // The header's dotted key, up to its closing bracket on the same line.
-                // `[[` opens a list of tables, closed by `]]`.
-                let list = tokens
-                    .next_if(|t| t.kind() == TokenKind::LeftSquareBracket)
-                    .is_some();
-                let mut keys: Vec<&str> = Vec::new();
-                loop {
-                    let t = tokens.next()?;
-                    match t.kind() {
-                        TokenKind::RightSquareBracket => break,
-                        TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString => {
-                            keys.push(text.get(t.span().start()..t.span().end())?);
-                        }
-                        TokenKind::Dot | TokenKind::Whitespace => {}
-                        _ => return None,
-                    }
-                }
-                if list {
-                    tokens.next_if(|t| t.kind() == TokenKind::RightSquareBracket)?;
-                }
-                let first = *keys.first()?;
-                let group = if NODE_TABLES.contains(&first) {
-                    // A node's group: `[subsystems]` alone would define the table itself.
-                    (first, *keys.get(1)?)
-                } else {
-                    (first, "")
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let line_at = at;
+        at += line.len();
+        let code = line.trim_start_matches([' ', '\t']);
+        match code.as_bytes().first() {
+            Some(b'[') => {
+                let group = match header(code) {
+                    Header::Group(table, node) => (table, node),
+                    Header::Uncut => return None,
+                    // Not a header after all (or a broken one, which the reading reports).
+                    Header::Other => continue,
                 };
+                let start = line_at + (line.len() - code.len());
                 let long = start - cuts.last().copied().unwrap_or(0) >= SECTION_BYTES;
                 if last_group.is_some_and(|g| g != group) && long {
                     cuts.push(start);
                 }
                 last_group = Some(group);
-                line_start = false;
             }
+            None | Some(b'#' | b'\n' | b'\r') => {}
             // Key-values before the first header could define any table: read at once.
-            _ if last_group.is_none() => return None,
-            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => {
-                depth += 1;
-                line_start = false;
-            }
-            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
-                depth -= 1;
-                line_start = false;
-            }
-            _ => line_start = false,
+            Some(_) if last_group.is_none() => return None,
+            Some(_) => {}
         }
     }
     Some(cuts)
+}
+
+/// What a line that starts with `[` opens.
+enum Header<'t> {
+    /// A node (its table and name) or a top-level table (its name, and "").
+    Group(&'t str, &'t str),
+    /// A header whose table the cut cannot follow: `[subsystems]` alone defines the table
+    /// of nodes itself.
+    Uncut,
+    /// Not a header's dotted key between brackets.
+    Other,
+}
+
+/// What the header at the start of `line` opens.
+fn header(line: &str) -> Header<'_> {
+    let mut tokens = toml_parser::Source::new(line).lex().skip(1).peekable();
+    // `[[` opens a list of tables, closed by `]]`.
+    let list = tokens
+        .next_if(|t| t.kind() == TokenKind::LeftSquareBracket)
+        .is_some();
+    let mut keys: Vec<&str> = Vec::new();
+    loop {
+        let Some(t) = tokens.next() else {
+            return Header::Other;
+        };
+        match t.kind() {
+            TokenKind::RightSquareBracket => break,
+            TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString => {
+                let Some(key) = line.get(t.span().start()..t.span().end()) else {
+                    return Header::Other;
+                };
+                keys.push(key);
+            }
+            TokenKind::Dot | TokenKind::Whitespace => {}
+            _ => return Header::Other,
+        }
+    }
+    if list
+        && tokens
+            .next_if(|t| t.kind() == TokenKind::RightSquareBracket)
+            .is_none()
+    {
+        return Header::Other;
+    }
+    match keys[..] {
+        [table, node, ..] if NODE_TABLES.contains(&table) => Header::Group(table, node),
+        [table, ..] if !NODE_TABLES.contains(&table) => Header::Group(table, ""),
+        _ => Header::Uncut,
+    }
 }
 
 #[cfg(test)]
@@ -286,6 +325,37 @@ mod tests {
         assert!(by_sections(&text, &cut).is_none());
         // At once: the reference error (a table defined twice).
         assert!(read(&text).is_err());
+    }
+
+    #[test]
+    fn a_header_inside_a_multi_line_string_is_read_at_once() {
+        // A service whose description holds, past a section's length, a line that looks
+        // like a header: the cut made there leaves the string open, so the file is read
+        // at once, and the description keeps the line.
+        let padding = format!("# {}\n", "x".repeat(SECTION_BYTES));
+        let fake = "[subsystems.fake]";
+        let text = format!(
+            "{}\n[services.extra]\ndescription = \"\"\"\n{padding}{fake}\nservers = 1\n\"\"\"\n",
+            crate::scenario::BUILTINS[0].text
+        );
+        let cut = cuts(&text).expect("cuttable");
+        assert!(cut.iter().any(|&c| text[c..].starts_with(fake)), "{cut:?}");
+        assert!(by_sections(&text, &cut).is_none());
+        let raw = read(&text).expect("reads at once");
+        let extra = raw.services.get("extra").expect("the service");
+        assert!(extra
+            .description
+            .as_deref()
+            .is_some_and(|d| d.contains(fake)));
+        assert!(raw.subsystems.get("fake").is_none());
+    }
+
+    #[test]
+    fn a_line_starting_with_a_bracket_that_is_not_a_header_is_no_cut() {
+        let text = "[scenario]\nname = \"x\"\n[services.s]\nneeds = [\n[\"a\", 1],\n]\n";
+        assert_eq!(cuts(text), Some(vec![0]));
+        assert!(cuts("[scenario]\n[subsystems]\n").is_none());
+        assert!(cuts("[scenario]\n[[subsystems]]\n").is_none());
     }
 
     #[test]

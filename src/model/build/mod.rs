@@ -69,8 +69,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn model(&self, raw: RawScenario) -> Result<Model> {
         let names = self.names(&raw)?;
-        let index = names::index(&names);
-        let resolve = |key: &str, r: &Spanned<String>| self.resolve((&names, &index), key, r);
+        let resolve = |key: &str, r: &Spanned<String>| self.resolve(&names, key, r);
         let (nodes, edges) = self.nodes(&raw, &resolve)?;
         self.standbys_are_fallbacks(&nodes, &edges)?;
         let graph = self.graph(&nodes, &edges)?;

@@ -9,34 +9,29 @@ use crate::model::{Node, NodeId, NodeKind};
 use crate::scenario::raw::{RawScenario, Spanned};
 use crate::scenario::ScenarioErrorKind;
 
-/// Each name's position, looked up once per reference: a map, so that checking stays linear
-/// in the file.
-pub(super) fn index(names: &[String]) -> HashMap<&str, usize> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect()
-}
+/// Each node's name and position (its [`NodeId`]), looked up once per reference: a map,
+/// so that checking stays linear in the file. Borrowed from what the user wrote.
+pub(super) type Names<'r> = HashMap<&'r str, usize>;
 
 impl Checker<'_> {
-    /// All node names, each checked, in the order the nodes are built: subsystems, services,
-    /// customers, standbys (a name's position is its `NodeId`).
-    pub(super) fn names(&self, raw: &RawScenario) -> Result<Vec<String>> {
+    /// All node names, each checked, numbered in the order the nodes are built:
+    /// subsystems, services, customers, standbys.
+    pub(super) fn names<'r>(&self, raw: &'r RawScenario) -> Result<Names<'r>> {
         let keys = raw
             .subsystems
             .keys()
             .chain(raw.services.keys())
             .chain(raw.customers.keys())
             .chain(raw.standbys.keys());
-        let mut names: Vec<String> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut names = Names::with_capacity(
+            raw.subsystems.len() + raw.services.len() + raw.customers.len() + raw.standbys.len(),
+        );
         for key in keys {
             let name = key.get_ref();
             let ok = !name.is_empty()
                 && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
             if !ok {
                 return Err(self.invalid(
                     key.span(),
@@ -45,34 +40,36 @@ impl Checker<'_> {
                     "a name of ASCII letters, digits, '-', '_' or '.'",
                 ));
             }
-            if !seen.insert(name.clone()) {
+            let next = names.len();
+            if names.insert(name, next).is_some() {
                 return Err(self.error(
                     key.span(),
                     ScenarioErrorKind::DuplicateNode { name: name.clone() },
                 ));
             }
-            names.push(name.clone());
         }
         Ok(names)
     }
 
-    /// The node that `r`, written at `key`, names among `names` (positions in `index`).
+    /// The node that `r`, written at `key`, names.
     pub(super) fn resolve(
         &self,
-        (names, index): (&[String], &HashMap<&str, usize>),
+        names: &Names<'_>,
         key: &str,
         r: &Spanned<String>,
     ) -> Result<NodeId> {
-        index
+        names
             .get(r.get_ref().as_str())
             .map(|&i| NodeId(i))
             .ok_or_else(|| {
+                let mut known: Vec<(&str, usize)> = names.iter().map(|(&n, &i)| (n, i)).collect();
+                known.sort_unstable_by_key(|&(_, i)| i);
                 self.error(
                     r.span(),
                     ScenarioErrorKind::UnknownNode {
                         key: key.to_string(),
                         name: r.get_ref().clone(),
-                        known: names.to_vec(),
+                        known: known.into_iter().map(|(n, _)| n.to_string()).collect(),
                     },
                 )
             })
