@@ -66,6 +66,12 @@ pub(super) struct Cells<'m> {
     model: &'m Model,
     cells: Vec<Vec<CellState>>,
     fleets: Vec<Fleet>,
+    /// The subsystems whose cells changed since the start of the run, each once: what
+    /// [`Cells::reset`] puts back. In a cascade these are the few that lost servers, not
+    /// the many that lost what they need.
+    changed: Vec<NodeId>,
+    /// Per node, whether it is in `changed`.
+    is_changed: Vec<bool>,
 }
 
 impl<'m> Cells<'m> {
@@ -79,19 +85,33 @@ impl<'m> Cells<'m> {
                 .map(|node| start_cells(node).collect())
                 .collect(),
             fleets: model.nodes.iter().map(start_fleet).collect(),
+            changed: Vec::new(),
+            is_changed: vec![false; model.nodes.len()],
         }
     }
 
-    /// Puts node `id`, which the last run touched, back as at the start of a run: from the
-    /// model, not from a copy of the start kept per simulator (a worker on 100,000 nodes
-    /// held tens of MB of such copies).
+    /// Puts every subsystem whose cells changed in the last run back as at the start of a
+    /// run: from the model, not from a copy of the start kept per simulator (a worker on
+    /// 100,000 nodes held tens of MB of such copies).
+    pub fn reset(&mut self) {
+        while let Some(id) = self.changed.pop() {
+            self.is_changed[id.0] = false;
+            let node = self.model.node(id);
+            let cells = &mut self.cells[id.0];
+            cells.clear();
+            cells.extend(start_cells(node));
+            self.fleets[id.0] = start_fleet(node);
+        }
+    }
+
+    /// The cells of `node`, to change: it is reset after the run.
     #[inline]
-    pub fn reset(&mut self, id: NodeId) {
-        let node = self.model.node(id);
-        let cells = &mut self.cells[id.0];
-        cells.clear();
-        cells.extend(start_cells(node));
-        self.fleets[id.0] = start_fleet(node);
+    fn change(&mut self, node: NodeId) -> &mut [CellState] {
+        if !self.is_changed[node.0] {
+            self.is_changed[node.0] = true;
+            self.changed.push(node);
+        }
+        &mut self.cells[node.0]
     }
 
     /// The subsystem `node` is, if it is one.
@@ -124,7 +144,7 @@ impl<'m> Cells<'m> {
     /// Cell `i` of `node`, to change other than its phase and capacity.
     #[inline]
     pub fn get_mut(&mut self, node: NodeId, i: usize) -> &mut CellState {
-        &mut self.cells[node.0][i]
+        &mut self.change(node)[i]
     }
 
     /// How the observer names cell `i` of `node`: by number only in a subsystem of cells.
@@ -162,7 +182,7 @@ impl<'m> Cells<'m> {
         agenda: &mut Agenda,
         obs: &mut O,
     ) {
-        let c = &mut self.cells[node.0][cell];
+        let c = &mut self.change(node)[cell];
         let from = std::mem::replace(&mut c.phase, to);
         let before = std::mem::replace(&mut c.capacity, capacity);
         self.count_in_service(now, node, before, capacity);
@@ -195,11 +215,14 @@ impl<'m> Cells<'m> {
         fleet.back.changed(fleet.in_service, sub.servers, now);
     }
 
-    /// Copies the capacity over time of each of the `touched` nodes into its outcome.
+    /// Copies the capacity over time of each of the `touched` nodes whose cells changed
+    /// into its outcome (the others' is as at the start, as their outcome's was reset).
     #[inline]
     pub fn record(&self, touched: &[NodeId], nodes: &mut [NodeOutcome]) {
         for &id in touched {
-            nodes[id.0].capacity = self.fleets[id.0].back;
+            if self.is_changed[id.0] {
+                nodes[id.0].capacity = self.fleets[id.0].back;
+            }
         }
     }
 
@@ -214,7 +237,7 @@ impl<'m> Cells<'m> {
         agenda: &mut Agenda,
         obs: &mut O,
     ) {
-        let c = &mut self.cells[node.0][i];
+        let c = &mut self.change(node)[i];
         c.diagnosed = false;
         let (cell, epoch) = (i as u32, c.epoch);
         agenda.at(until, Event::Diagnosed { node, cell, epoch });
@@ -225,7 +248,7 @@ impl<'m> Cells<'m> {
     /// A down cell's diagnosis is over: it may begin its restart.
     #[inline]
     pub fn diagnosed(&mut self, (node, cell, epoch): (NodeId, u32, u32), agenda: &mut Agenda) {
-        let c = &mut self.cells[node.0][cell as usize];
+        let c = &mut self.change(node)[cell as usize];
         if c.epoch == epoch && c.phase == Phase::Down {
             c.diagnosed = true;
             agenda.changed(node);
@@ -284,7 +307,7 @@ impl<'m> Cells<'m> {
             return;
         };
         let i = cell as usize;
-        let c = &mut self.cells[node.0][i];
+        let c = &mut self.change(node)[i];
         c.capacity += 1;
         let capacity = c.capacity;
         self.count_in_service(now, node, capacity - 1, capacity);

@@ -21,6 +21,12 @@ pub const STANDBY: u8 = 2;
 pub const SPECIAL: u8 = 4;
 /// A subsystem with cells whose cold restart waits for nothing (`restart_after` empty).
 pub const RESTARTS_FREELY: u8 = 8;
+/// A service (its lost traffic is an outage).
+pub const SERVICE: u8 = 16;
+/// An internal service (its outages are not customer-facing).
+pub const INTERNAL: u8 = 32;
+/// A customer.
+pub const CUSTOMER: u8 = 64;
 
 /// The packed view of a model's nodes.
 #[derive(Debug, Default)]
@@ -56,7 +62,10 @@ impl Hot {
                     SUBSYSTEM | if free { RESTARTS_FREELY } else { 0 }
                 }
                 NodeKind::Standby { .. } => STANDBY,
-                _ => 0,
+                NodeKind::Service { internal, .. } => {
+                    SERVICE | if *internal { INTERNAL } else { 0 }
+                }
+                NodeKind::Customer { .. } => CUSTOMER,
             } | if special { SPECIAL } else { 0 };
             hot.flags.push(flags);
             hot.needs_at.push(hot.needs.len() as u32);

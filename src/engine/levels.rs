@@ -62,11 +62,11 @@ impl Levels {
         }
     }
 
-    /// Puts node `id`, which the last run touched, back as at the start of a run: `node`
-    /// says how (the model's, not a copy of the start kept per simulator).
+    /// Puts node `id`, which the last run touched, back as at the start of a run: down if
+    /// it is a `standby`, else up (not from a copy of the start kept per simulator).
     #[inline]
-    pub fn reset(&mut self, id: NodeId, node: &Node) {
-        self.now[id.0] = start(node);
+    pub fn reset(&mut self, id: NodeId, standby: bool) {
+        self.now[id.0] = if standby { Level::DOWN } else { Level::UP };
     }
 
     /// `id`'s level now.

@@ -4,9 +4,10 @@
 //! It only reads the levels; what it keeps changes nothing in the run.
 
 use super::capacity::CapacityBack;
+use super::hot::{self, Hot};
 use super::levels::{Level, Levels, FULL};
 use super::{Health, NodeOutcome, Outcome};
-use crate::model::{Model, Node, NodeId, NodeKind};
+use crate::model::NodeId;
 use crate::time::{SimDuration, SimTime};
 use crate::typo::Selector;
 
@@ -73,13 +74,15 @@ impl Record {
         self.outcome.touched.clear();
     }
 
-    /// Node `id` went from `from` to `to` at `now` (`levels` holds `to` already); on its own
-    /// account it served `own_served`.
+    /// Node `id` (of these [`hot`] `flags`, needing `needs` and one of `needs_any`) went
+    /// from `from` to `to` at `now` (`levels` holds `to` already); on its own account it
+    /// served `own_served`.
     #[inline]
     pub fn changed(
         &mut self,
         now: SimTime,
-        (id, node): (NodeId, &Node),
+        (id, flags): (NodeId, u8),
+        (needs, needs_any): (&[u32], &[NodeId]),
         (from, to): (Level, Level),
         own_served: u32,
         levels: &Levels,
@@ -88,7 +91,7 @@ impl Record {
         account.lost +=
             u128::from(FULL - from.served) * u128::from((now - account.since).as_millis());
         account.since = now;
-        if matches!(node.kind, NodeKind::Standby { .. }) {
+        if flags & hot::STANDBY != 0 {
             return; // a standby's idle time is not downtime
         }
         let losing = to.served < FULL;
@@ -96,10 +99,11 @@ impl Record {
             let depth = if own_served < FULL {
                 1
             } else {
-                let deps = node.needs.iter().chain(&node.needs_any);
+                let deps = needs.iter().map(|&d| d as usize);
+                let deps = deps.chain(needs_any.iter().map(|d| d.0));
                 let deepest = deps
-                    .filter(|d| levels.get(**d).served < FULL)
-                    .map(|d| self.outcome.nodes[d.0].depth)
+                    .filter(|&d| levels.get(NodeId(d)).served < FULL)
+                    .map(|d| self.outcome.nodes[d].depth)
                     .max();
                 deepest.unwrap_or(0) + 1
             };
@@ -107,15 +111,12 @@ impl Record {
         }
         let out = &mut self.outcome.nodes[id.0];
         out.min_served = out.min_served.min(to.served);
-        if losing {
-            match node.kind {
-                NodeKind::Service { internal, .. } => {
-                    self.outcome.outage = true;
-                    self.outcome.facing_outage |= !internal;
-                }
-                NodeKind::Customer { .. } => self.outcome.customer_outage = true,
-                _ => {}
-            }
+        if losing && flags & hot::SERVICE != 0 {
+            self.outcome.outage = true;
+            self.outcome.facing_outage |= flags & hot::INTERNAL == 0;
+        }
+        if losing && flags & hot::CUSTOMER != 0 {
+            self.outcome.customer_outage = true;
         }
         let account = &mut self.accounts[id.0];
         let (from, to) = (from.health, to.health);
@@ -139,13 +140,13 @@ impl Record {
     #[inline]
     pub fn close(
         &mut self,
-        model: &Model,
+        hot: &Hot,
         levels: &Levels,
         (now, horizon): (SimTime, SimTime),
         idle: bool,
     ) {
         // A node the run did not touch is as it started: up, and never lost traffic.
-        let reported = |id: &NodeId| !matches!(model.node(*id).kind, NodeKind::Standby { .. });
+        let reported = |id: &NodeId| hot.flags(*id) & hot::STANDBY == 0;
         let touched = std::mem::take(&mut self.outcome.touched);
         if touched.iter().all(|id| self.outcome.nodes[id.0].depth == 0) {
             self.outcome.touched = touched;
@@ -180,7 +181,7 @@ impl Record {
                     None => all_back = false,
                 }
             }
-            if matches!(model.node(id).kind, NodeKind::Service { .. }) {
+            if hot.flags(id) & hot::SERVICE != 0 {
                 self.outcome.blast_radius = self.outcome.blast_radius.max(FULL - out.min_served);
             }
             self.outcome.cascade_depth = self.outcome.cascade_depth.max(out.depth);

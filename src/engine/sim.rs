@@ -162,16 +162,18 @@ impl<'m> Simulation<'m> {
     /// Back to the start, resetting only the nodes the last run touched.
     fn reset(&mut self, count: u64, selector: Selector) {
         self.agenda.clear(&mut self.stale);
-        // One pass over the nodes touched: each mechanism puts back its own state of them,
-        // from the model (no copy of the start is kept per simulator).
+        // One pass over the nodes touched: each mechanism puts back its own state of them
+        // (no copy of the start is kept per simulator). The cells put back those that
+        // changed, fewer: in a cascade, the subsystems that lost servers.
         for &id in &self.stale {
-            self.levels.reset(id, self.model.node(id));
-            self.cells.reset(id);
+            self.levels
+                .reset(id, self.hot.flags(id) & hot::STANDBY != 0);
             self.router.reset(id);
             self.backlogs.reset(id);
             self.standbys.reset(id);
             self.record.reset(id);
         }
+        self.cells.reset();
         self.record.start(count, selector);
         self.removal.reset();
         self.recovery.reset();
@@ -310,9 +312,22 @@ impl<'m> Simulation<'m> {
             let (from, to, served) = (from.health, to.health, to.served);
             obs.observe(now, id, Change::Health { from, to, served });
         }
-        let node = (id, self.model.node(id));
-        self.record
-            .changed(now, node, (from, to), own_served, &self.levels);
+        let flags = self.hot.flags(id);
+        // What it needs: its alternatives are read from the model only if it has some.
+        let needs_any: &[NodeId] = if flags & hot::SPECIAL != 0 {
+            &self.model.node(id).needs_any
+        } else {
+            &[]
+        };
+        let needs = (self.hot.needs(id), needs_any);
+        self.record.changed(
+            now,
+            (id, flags),
+            needs,
+            (from, to),
+            own_served,
+            &self.levels,
+        );
     }
 
     /// Ends the run at `now`, or at `horizon` if it was stopped there.
@@ -324,6 +339,6 @@ impl<'m> Simulation<'m> {
         self.cells.record(&out.touched, &mut out.nodes);
         let idle = self.agenda.idle();
         self.record
-            .close(self.model, &self.levels, (now, horizon), idle);
+            .close(&self.hot, &self.levels, (now, horizon), idle);
     }
 }

@@ -35,8 +35,8 @@ fn value(t: Option<crate::time::SimTime>) -> Option<u64> {
 fn lost<'a>(model: &'a Model, o: &'a Outcome) -> impl Iterator<Item = (u32, CapacityBack)> + 'a {
     o.touched.iter().filter_map(move |&id| {
         let c = o.nodes[id.index()].capacity;
-        let subsystem = matches!(model.node(id).kind, NodeKind::Subsystem(_));
-        (subsystem && c.lost).then_some((id.index() as u32, c))
+        let lost = c.lost && matches!(model.node(id).kind, NodeKind::Subsystem(_));
+        lost.then_some((id.index() as u32, c))
     })
 }
 

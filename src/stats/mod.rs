@@ -250,7 +250,8 @@ impl NodeTally {
 
 /// The nodes (by index) that lost something in a run, with what: only those the run
 /// touched, and none when nothing lost traffic. A node that lost nothing is counted as a
-/// zero by [`Accumulator::settle`].
+/// zero by [`Accumulator::settle`]; a standby never loses anything (its idle time is not
+/// downtime), so the model's nodes are not read.
 fn lost<'o>(
     model: &'o Model,
     o: &'o Outcome,
@@ -262,7 +263,8 @@ fn lost<'o>(
     };
     touched.iter().filter_map(move |&id| {
         let out = &o.nodes[id.0];
-        let standby = matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. });
-        (!out.lost_nothing() && !standby).then_some((id.0, out))
+        let standby = || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. });
+        debug_assert!(out.lost_nothing() || !standby());
+        (!out.lost_nothing()).then_some((id.0, out))
     })
 }

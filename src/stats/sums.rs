@@ -239,9 +239,10 @@ impl StratumSums {
         // Only the nodes the run touched can have lost anything.
         for &id in &o.touched {
             let out = &o.nodes[id.index()];
-            if out.lost_nothing()
-                || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. })
-            {
+            // A standby never loses anything: its idle time is not downtime.
+            let standby = || matches!(model.node(id).kind, crate::model::NodeKind::Standby { .. });
+            debug_assert!(out.lost_nothing() || !standby());
+            if out.lost_nothing() {
                 continue; // its values are zero, and zeros add nothing
             }
             let n = self.nodes.entry(id.index());
