@@ -16,6 +16,7 @@ mod levels;
 mod outcome;
 mod pace;
 mod queue;
+mod ranks;
 mod record;
 mod recovery;
 mod removal;

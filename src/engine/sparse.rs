@@ -9,18 +9,16 @@
 //!
 //! [`DependencyGraph::order`]: crate::model::DependencyGraph::order
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
+use super::ranks::Ranks;
 use crate::model::{Model, NodeId};
 
 /// The touched and waiting nodes of one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sparse {
     touched: Vec<NodeId>,
     is_touched: Vec<bool>,
     /// Ranks of the nodes waiting for this propagation.
-    waiting: BinaryHeap<Reverse<u32>>,
+    waiting: Ranks,
     /// Whether a node is waiting (now or for the next propagation).
     queued: Vec<bool>,
     /// Nodes waiting for the next propagation.
@@ -33,9 +31,12 @@ impl Sparse {
     /// Nothing touched, for a model of `n` nodes.
     pub fn new(n: usize) -> Sparse {
         Sparse {
+            touched: Vec::new(),
             is_touched: vec![false; n],
+            waiting: Ranks::new(n),
             queued: vec![false; n],
-            ..Sparse::default()
+            later: Vec::new(),
+            at: None,
         }
     }
 
@@ -55,15 +56,15 @@ impl Sparse {
         let rank = model.graph.rank(id);
         match self.at {
             Some(at) if rank <= at => self.later.push(rank),
-            _ => self.waiting.push(Reverse(rank)),
+            _ => self.waiting.insert(rank),
         }
     }
 
     /// The next node of the propagation in progress, in dependency order; `None` when it
     /// is done (what was marked behind the sweep then waits for the next one).
     pub fn next(&mut self, model: &Model) -> Option<NodeId> {
-        match self.waiting.pop() {
-            Some(Reverse(rank)) => {
+        match self.waiting.pop_min() {
+            Some(rank) => {
                 let id = model.graph.order()[rank as usize];
                 self.queued[id.0] = false;
                 self.at = Some(rank);
@@ -71,7 +72,9 @@ impl Sparse {
             }
             None => {
                 self.at = None;
-                self.waiting.extend(self.later.drain(..).map(Reverse));
+                for rank in self.later.drain(..) {
+                    self.waiting.insert(rank);
+                }
                 None
             }
         }
