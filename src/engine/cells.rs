@@ -64,7 +64,11 @@ fn start_fleet(node: &Node) -> Fleet {
 /// Every subsystem's cells during a run (no cells for other nodes).
 pub(super) struct Cells<'m> {
     model: &'m Model,
-    cells: Vec<Vec<CellState>>,
+    /// Every subsystem's cells, one after the other: those of node `i` are
+    /// `cells[cells_at[i]..cells_at[i + 1]]` (one block, not a list per node: a worker on
+    /// 100,000 subsystems made 100,000 of them).
+    cells: Vec<CellState>,
+    cells_at: Vec<usize>,
     fleets: Vec<Fleet>,
     /// The subsystems whose cells changed since the start of the run, each once: what
     /// [`Cells::reset`] puts back. In a cascade these are the few that lost servers, not
@@ -77,13 +81,17 @@ pub(super) struct Cells<'m> {
 impl<'m> Cells<'m> {
     /// Every cell of `model` running at full capacity.
     pub fn new(model: &'m Model) -> Self {
+        let mut cells = Vec::new();
+        let mut cells_at = Vec::with_capacity(model.nodes.len() + 1);
+        for node in &model.nodes {
+            cells_at.push(cells.len());
+            cells.extend(start_cells(node));
+        }
+        cells_at.push(cells.len());
         Cells {
             model,
-            cells: model
-                .nodes
-                .iter()
-                .map(|node| start_cells(node).collect())
-                .collect(),
+            cells,
+            cells_at,
             fleets: model.nodes.iter().map(start_fleet).collect(),
             changed: Vec::new(),
             is_changed: vec![false; model.nodes.len()],
@@ -97,9 +105,10 @@ impl<'m> Cells<'m> {
         while let Some(id) = self.changed.pop() {
             self.is_changed[id.0] = false;
             let node = self.model.node(id);
-            let cells = &mut self.cells[id.0];
-            cells.clear();
-            cells.extend(start_cells(node));
+            let range = self.range(id);
+            for (cell, start) in self.cells[range].iter_mut().zip(start_cells(node)) {
+                *cell = start;
+            }
             self.fleets[id.0] = start_fleet(node);
         }
     }
@@ -111,7 +120,14 @@ impl<'m> Cells<'m> {
             self.is_changed[node.0] = true;
             self.changed.push(node);
         }
-        &mut self.cells[node.0]
+        let range = self.range(node);
+        &mut self.cells[range]
+    }
+
+    /// Where the cells of `node` are in `cells`.
+    #[inline]
+    fn range(&self, node: NodeId) -> std::ops::Range<usize> {
+        self.cells_at[node.0]..self.cells_at[node.0 + 1]
     }
 
     /// The subsystem `node` is, if it is one.
@@ -126,7 +142,7 @@ impl<'m> Cells<'m> {
     /// The cells of `node` (none for a node that is not a subsystem).
     #[inline]
     pub fn of(&self, node: NodeId) -> &[CellState] {
-        &self.cells[node.0]
+        &self.cells[self.range(node)]
     }
 
     /// The subsystem `node` is and the state of its cell `cell`, if an event of the cell's
@@ -137,7 +153,7 @@ impl<'m> Cells<'m> {
         (node, cell, epoch): (NodeId, u32, u32),
     ) -> Option<(&'m Subsystem, CellState)> {
         let sub = self.subsystem(node)?;
-        let c = self.cells[node.0][cell as usize];
+        let c = self.of(node)[cell as usize];
         (c.epoch == epoch).then_some((sub, c))
     }
 
@@ -150,12 +166,12 @@ impl<'m> Cells<'m> {
     /// How the observer names cell `i` of `node`: by number only in a subsystem of cells.
     #[inline]
     pub fn name(&self, node: NodeId, i: usize) -> Option<u32> {
-        (self.cells[node.0].len() > 1).then_some(i as u32)
+        (self.of(node).len() > 1).then_some(i as u32)
     }
 
     /// A subsystem's level on its own account: the share of its cells serving.
     pub fn own(&self, id: NodeId) -> Level {
-        let cells = &self.cells[id.0];
+        let cells = self.of(id);
         let serving = cells
             .iter()
             .filter(|c| c.phase.health() != Health::Down)
