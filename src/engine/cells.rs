@@ -221,7 +221,8 @@ impl<'m> Cells<'m> {
         );
     }
 
-    /// A cell of subsystem `node` went from `before` to `after` servers in service.
+    /// A cell of subsystem `node` went from `before` to `after` servers in service (the
+    /// caller changed that cell through [`Cells::change`], so the fleet is reset too).
     fn count_in_service(&mut self, now: SimTime, node: NodeId, before: u64, after: u64) {
         let Some(sub) = self.subsystem(node) else {
             return;
